@@ -1,0 +1,52 @@
+# FieldCRM — `make run` serves the app with demo data, `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := wsgi.py
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test bench translations system-deps system-deps-test extract-messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.runtime-installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install -q -r requirements-dev.txt
+	touch $@ $(VENV)/.runtime-installed
+
+system-deps:
+	@scripts/install-system-deps.sh runtime
+
+system-deps-test:
+	@scripts/install-system-deps.sh test
+
+translations: $(VENV)/.runtime-installed
+	@$(BIN)/pybabel compile -q -d app/translations
+
+run: $(VENV)/.runtime-installed system-deps translations
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed demo
+	@echo "FieldCRM on http://$(HOST):$(PORT)  (Ctrl+C to stop)"
+	SESSION_COOKIE_SECURE=$${SESSION_COOKIE_SECURE:-0} $(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) \
+		--access-logfile - --forwarded-allow-ips 127.0.0.1 wsgi:app
+
+test: $(VENV)/.dev-installed system-deps-test translations
+	scripts/run-tests.sh
+
+bench:
+	@echo "The benchmark arrives with issue #3 (make bench)."
+
+# Refresh the message catalogue after adding or changing user-visible strings.
+extract-messages: $(VENV)/.runtime-installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l --ignore-dirs '.* __pycache__' -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) .pytest_cache

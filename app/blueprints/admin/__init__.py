@@ -1,0 +1,4 @@
+"""admin blueprint."""
+from app.blueprints.admin.routes import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,71 @@
+"""Forms for managing users and teams."""
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import func, select
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from app.blueprints.auth.forms import MIN_PASSWORD_LENGTH
+from app.extensions import db
+from app.models import Team, User
+from app.text import normalise_phone
+
+REQUIRED = _l("Required field")
+
+
+def role_choices():
+    return [("rep", _l("Sales rep")), ("manager", _l("Manager")), ("admin", _l("Administrator"))]
+
+
+def locale_choices():
+    return [("vi", "Tiếng Việt"), ("en", "English")]
+
+
+class UserForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), Email(_l("Enter a valid email address.")), Length(max=254)])
+    name = StringField(_l("Full name"), validators=[DataRequired(REQUIRED), Length(max=120)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
+    role = SelectField(_l("Role"), choices=role_choices, default="rep")
+    team_id = SelectField(_l("Team"), coerce=int, default=0)
+    locale = SelectField(_l("Language"), choices=locale_choices, default="vi")
+    active = BooleanField(_l("Active"), default=True)
+    submit = SubmitField(_l("Save"))
+
+    def __init__(self, *args, editing=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.editing = editing
+
+    def validate_email(self, field):
+        email = User.normalise_email(field.data)
+        clash = db.session.scalar(select(User).where(func.lower(User.email) == email))
+        if clash is not None and clash is not self.editing:
+            raise ValidationError(_l("A user with this email already exists."))
+        field.data = email
+
+    def validate_phone(self, field):
+        if field.data:
+            phone = normalise_phone(field.data)
+            if phone is None:
+                raise ValidationError(_l("Enter a Vietnamese phone number, e.g. 0903 123 456."))
+            field.data = phone
+
+    def validate_team_id(self, field):
+        if field.data and db.session.get(Team, field.data) is None:
+            raise ValidationError(_l("Choose a team from the list."))
+
+
+class NewUserForm(UserForm):
+    password = PasswordField(
+        _l("Password (leave empty to send an invitation link)"),
+        validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH, max=200, message=_l("At least %(num)d characters.", num=MIN_PASSWORD_LENGTH))],
+    )
+
+
+class TeamForm(FlaskForm):
+    name = StringField(_l("Team name"), validators=[DataRequired(REQUIRED), Length(max=120)])
+    submit = SubmitField(_l("Add team"))
+
+    def validate_name(self, field):
+        field.data = field.data.strip()
+        if db.session.scalar(select(Team).where(func.lower(Team.name) == field.data.lower())):
+            raise ValidationError(_l("A team with this name already exists."))

@@ -1,0 +1,95 @@
+"""Sign in, sign out, invitations and the language switch."""
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from app.access import public, signed_in
+from app.blueprints.auth.forms import LoginForm, SetPasswordForm
+from app.blueprints.auth.session import is_safe_next
+from app.extensions import db, limiter
+from app.models import Invitation, User
+from app.models.audit import record
+from app.models.base import utcnow
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_limit():
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@public
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.today"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = User.by_email(form.email.data)
+        if user is None:
+            User.verify_dummy_password(form.password.data)
+        elif user.active and user.check_password(form.password.data):
+            _start_session(user, remember=form.remember.data)
+            target = request.args.get("next")
+            return redirect(target if is_safe_next(target) else url_for("main.today"), code=303)
+        # One message whatever went wrong: the page must not reveal which accounts exist.
+        form.password.errors.append(_("Wrong email or password."))
+    return render_template("auth/login.html", form=form), (400 if form.errors else 200)
+
+
+def _start_session(user, remember):
+    lang = session.get("lang")
+    session.clear()  # a fresh session on sign-in: nothing from before survives
+    if lang:
+        session["lang"] = lang
+    session.permanent = True
+    login_user(user, remember=remember)
+    user.last_login_at = utcnow()
+    db.session.commit()
+
+
+@bp.route("/logout", methods=["POST"])
+@signed_in
+def logout():
+    logout_user()
+    session.clear()
+    flash(_("You have signed out."), "info")
+    return redirect(url_for("auth.login"), code=303)
+
+
+@bp.route("/invite/<token>", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+@public
+def accept_invitation(token):
+    invitation = Invitation.find_usable(token)
+    if invitation is None:
+        return render_template("auth/invitation_invalid.html"), 404
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        user = invitation.user
+        user.set_password(form.password.data)
+        invitation.used_at = utcnow()
+        record("invitation.accepted", user, actor=user, ip=request.remote_addr)
+        db.session.commit()
+        if current_user.is_authenticated:
+            logout_user()
+        _start_session(user, remember=False)
+        flash(_("Welcome to FieldCRM, %(name)s!", name=user.name), "success")
+        return redirect(url_for("main.today"), code=303)
+    return render_template("auth/invitation.html", form=form, invitation=invitation), (400 if form.errors else 200)
+
+
+@bp.route("/language", methods=["POST"])
+@public
+def set_language():
+    lang = request.form.get("lang")
+    if lang not in current_app.config["LANGUAGES"]:
+        flash(_("Unknown language."), "error")
+        return redirect(url_for("main.today"), code=303)
+    session["lang"] = lang
+    if current_user.is_authenticated:
+        current_user.locale = lang
+        db.session.commit()
+    target = request.form.get("next")
+    return redirect(target if is_safe_next(target) else url_for("main.today"), code=303)

@@ -1,0 +1,4 @@
+"""errors blueprint."""
+from app.blueprints.errors.routes import bp
+
+__all__ = ["bp"]

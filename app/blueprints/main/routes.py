@@ -1,0 +1,29 @@
+"""Today's agenda and the health check."""
+from flask import Blueprint, jsonify
+from flask_login import current_user
+from sqlalchemy import text
+
+from app.access import public, signed_in
+from app.extensions import db
+from app.htmx import render_page_or_block
+from app.services.agenda import due_today_for
+
+bp = Blueprint("main", __name__)
+
+
+@bp.route("/")
+@signed_in
+def today():
+    overdue, due_today = due_today_for(current_user)
+    return render_page_or_block("main/today.html", overdue=overdue, due_today=due_today)
+
+
+@bp.route("/healthz")
+@public
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1")).scalar_one()
+    except Exception:  # any database failure means unhealthy; the error is logged by SQLAlchemy
+        db.session.rollback()
+        return jsonify(status="error", database="unreachable"), 503
+    return jsonify(status="ok", database="ok")

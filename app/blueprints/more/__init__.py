@@ -1,0 +1,4 @@
+"""more blueprint."""
+from app.blueprints.more.routes import bp
+
+__all__ = ["bp"]

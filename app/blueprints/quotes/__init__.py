@@ -1,0 +1,4 @@
+"""quotes blueprint."""
+from app.blueprints.quotes.routes import bp
+
+__all__ = ["bp"]

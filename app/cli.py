@@ -1,0 +1,63 @@
+"""Command-line tools: `flask users create`, `flask seed demo`."""
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models import Team, User
+from app.models.users import ROLES
+from app.services.users import create_user
+from app.text import normalise_phone
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+seed_cli = AppGroup("seed", help="Load demo or benchmark data.")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--name", default=None, help="Full name (defaults to the part of the e-mail before @).")
+@click.option("--role", type=click.Choice(ROLES), default="rep", show_default=True)
+@click.option("--team", "team_name", default=None, help="Team name; created when it does not exist.")
+@click.option("--phone", default=None)
+@click.option("--locale", type=click.Choice(["vi", "en"]), default="vi", show_default=True)
+@click.option("--password", default=None, help="Omit to be prompted; use --invite for a link instead.")
+@click.option("--invite", is_flag=True, help="Print an invitation link instead of setting a password.")
+def create_user_command(email, name, role, team_name, phone, locale, password, invite):
+    """Create a user account."""
+    if User.by_email(email):
+        raise click.ClickException(f"a user with e-mail {email} already exists")
+    if phone and normalise_phone(phone) is None:
+        raise click.ClickException(f"not a Vietnamese phone number: {phone}")
+    if not invite and not password:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if password and len(password) < 8:
+        raise click.ClickException("the password needs at least 8 characters")
+    team = None
+    if team_name:
+        team = db.session.scalar(select(Team).where(Team.name == team_name)) or Team(name=team_name)
+    user, token = create_user(
+        email=email, name=name or email.split("@")[0], role=role, team=team,
+        phone=normalise_phone(phone), locale=locale, password=None if invite else password,
+    )
+    click.echo(f"created {user.role} {user.email} (id {user.id})")
+    if token:
+        base = current_app.config.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+        click.echo(f"invitation link: {base}/invite/{token}")
+
+
+@seed_cli.command("demo")
+def seed_demo_command():
+    """Load demo data when the database has none (safe to run again)."""
+    from app.seed.demo import DEMO_LOGINS, load_demo
+
+    created = load_demo()
+    click.echo("demo data loaded" if created else "demo data already present: nothing changed")
+    click.echo("demo logins (password for all: %s):" % DEMO_LOGINS["password"])
+    for email, role in DEMO_LOGINS["users"]:
+        click.echo(f"  {role:8} {email}")
+
+
+def init_app(app):
+    app.cli.add_command(users_cli)
+    app.cli.add_command(seed_cli)

@@ -1,0 +1,72 @@
+"""Configuration read from the environment, with safe defaults."""
+import os
+import secrets
+
+
+def env_bool(name, default):
+    """Read a yes/no environment variable ("1", "true", "yes", "on" mean yes)."""
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_or_create_secret_key(instance_path):
+    """Return SECRET_KEY from the environment, else from instance/secret_key, creating it once."""
+    if os.environ.get("SECRET_KEY"):
+        return os.environ["SECRET_KEY"]
+    os.makedirs(instance_path, exist_ok=True)
+    path = os.path.join(instance_path, "secret_key")
+    try:
+        # O_EXCL: several gunicorn workers starting together agree on one key.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        with open(path, encoding="ascii") as fh:
+            key = fh.read().strip()
+        if key:
+            return key
+        raise RuntimeError(f"{path} is empty: delete it or set SECRET_KEY")
+    key = secrets.token_hex(32)
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write(key)
+    return key
+
+
+def defaults(instance_path):
+    """Settings every deployment starts from; instance/config.py and test_config override them."""
+    sqlite_path = os.path.join(instance_path, "fieldcrm.sqlite3")
+    redis_url = os.environ.get("REDIS_URL") or None
+    return dict(
+        SQLALCHEMY_DATABASE_URI=os.environ.get("DATABASE_URL") or f"sqlite:///{sqlite_path}",
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        REDIS_URL=redis_url,
+        RATELIMIT_STORAGE_URI=redis_url or "memory://",
+        RATELIMIT_HEADERS_ENABLED=True,
+        LOGIN_RATE_LIMIT=os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        MAX_CONTENT_LENGTH=int(os.environ.get("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=env_bool("SESSION_COOKIE_SECURE", True),
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_SECURE=env_bool("SESSION_COOKIE_SECURE", True),
+        PERMANENT_SESSION_LIFETIME=60 * 60 * 24 * 14,
+        WTF_CSRF_TIME_LIMIT=None,  # token lives as long as the session: reps keep pages open all day
+        BABEL_DEFAULT_LOCALE=os.environ.get("BABEL_DEFAULT_LOCALE", "vi"),
+        BABEL_DEFAULT_TIMEZONE=os.environ.get("TIMEZONE", "Asia/Ho_Chi_Minh"),
+        LANGUAGES=("vi", "en"),
+        MAIL_SERVER=os.environ.get("MAIL_SERVER", "127.0.0.1"),
+        MAIL_PORT=int(os.environ.get("MAIL_PORT", 8025)),
+        MAIL_USE_TLS=env_bool("MAIL_USE_TLS", False),
+        MAIL_USERNAME=os.environ.get("MAIL_USERNAME") or None,
+        MAIL_PASSWORD=os.environ.get("MAIL_PASSWORD") or None,
+        MAIL_DEFAULT_SENDER=os.environ.get("MAIL_DEFAULT_SENDER", "FieldCRM <no-reply@fieldcrm.local>"),
+        COMPANY_NAME=os.environ.get("COMPANY_NAME", "Công ty TNHH FieldCRM Việt Nam"),
+        COMPANY_ADDRESS=os.environ.get("COMPANY_ADDRESS", "12 Nguyễn Huệ, Phường Bến Nghé, Quận 1, TP. Hồ Chí Minh"),
+        COMPANY_TAX_CODE=os.environ.get("COMPANY_TAX_CODE", "0312345678"),
+        COMPANY_PHONE=os.environ.get("COMPANY_PHONE", "028 3822 1234"),
+        COMPANY_EMAIL=os.environ.get("COMPANY_EMAIL", "sales@fieldcrm.local"),
+        COMPANY_BANK_ACCOUNT=os.environ.get("COMPANY_BANK_ACCOUNT", "0071 0012 34567 — Vietcombank CN Sài Gòn"),
+        INVITATION_TTL_HOURS=int(os.environ.get("INVITATION_TTL_HOURS", 72)),
+        BENCH_MODE=env_bool("FIELDCRM_BENCH", False),
+    )

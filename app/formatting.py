@@ -1,0 +1,96 @@
+"""Money, dates and times the way Vietnamese (and English) readers expect them."""
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context, has_request_context
+from flask_babel import get_locale, get_timezone
+
+from app.text import format_phone
+
+DEFAULT_TZ = "Asia/Ho_Chi_Minh"
+
+
+def _locale_code():
+    if has_request_context():
+        locale = get_locale()
+        if locale is not None:
+            return locale.language
+    return "vi"
+
+
+def format_vnd(amount, locale=None):
+    """Integer đồng as "12.345.000 ₫" (vi) or "12,345,000 ₫" (en). Refuses floats."""
+    if amount is None:
+        return ""
+    if isinstance(amount, float):
+        raise TypeError("money is integer đồng, never float")
+    locale = locale or _locale_code()
+    grouped = f"{int(amount):,}"
+    if locale == "vi":
+        grouped = grouped.replace(",", ".")
+    return f"{grouped} ₫"
+
+
+def user_zone():
+    """The time zone of the current user (Asia/Ho_Chi_Minh by default)."""
+    if has_request_context():
+        tz = get_timezone()
+        if tz is not None:
+            return ZoneInfo(str(tz))
+    if has_app_context():
+        return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", DEFAULT_TZ))
+    return ZoneInfo(DEFAULT_TZ)
+
+
+def to_local(value, zone=None):
+    """An aware datetime converted to the user's zone (naive input is taken as UTC)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(zone or user_zone())
+
+
+def format_date(value, zone=None):
+    """dd/mm/yyyy; datetimes are first moved to the user's time zone."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        value = to_local(value, zone).date()
+    return value.strftime("%d/%m/%Y")
+
+
+def format_time(value, zone=None):
+    """HH:MM in the user's time zone."""
+    if value is None:
+        return ""
+    return to_local(value, zone).strftime("%H:%M")
+
+
+def format_datetime(value, zone=None):
+    """dd/mm/yyyy HH:MM in the user's time zone."""
+    if value is None:
+        return ""
+    local = to_local(value, zone)
+    return local.strftime("%d/%m/%Y %H:%M")
+
+
+def local_today(zone=None):
+    """Today's date where the user is."""
+    return datetime.now(zone or user_zone()).date()
+
+
+def parse_date(text):
+    """A dd/mm/yyyy (or ISO yyyy-mm-dd) string as a date, or None."""
+    text = (text or "").strip()
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def init_app(app):
+    app.jinja_env.filters.update(
+        vnd=format_vnd, date=format_date, time=format_time, datetime=format_datetime, phone=format_phone,
+    )
+    app.jinja_env.globals.update(local_today=local_today, isinstance=isinstance, date_type=date)

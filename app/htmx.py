@@ -1,0 +1,61 @@
+"""The only module that knows about htmx: page or fragment, response headers.
+
+Keep every use of htmx-flask here so that replacing it is a one-file change.
+"""
+import json
+
+from flask import render_template, request
+from htmx_flask import Htmx
+from jinja2_fragments.flask import render_block
+
+htmx_ext = Htmx()
+
+
+def is_htmx():
+    """True for any request sent by htmx (including boosted links and history restores)."""
+    return bool(getattr(request, "htmx", False))
+
+
+def wants_fragment():
+    """True when the response should be a fragment rather than a whole page.
+
+    htmx also sends HX-Request for boosted navigation and for history restores;
+    those need the whole page.
+    """
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
+
+
+def render_page_or_block(template, block="content", **context):
+    """Render the whole page, or only its named block for an htmx fragment request."""
+    if wants_fragment():
+        return render_block(template, block, **context)
+    return render_template(template, **context)
+
+
+def redirect_for_htmx(location):
+    """A response that makes htmx navigate the whole window (e.g. to the login page)."""
+    return "", 204, {"HX-Redirect": location}
+
+
+def trigger(response, events):
+    """Ask htmx to fire client events (dict of name → detail) after this response."""
+    response.headers["HX-Trigger"] = json.dumps(events, ensure_ascii=False)
+    return response
+
+
+def reswap(response, value):
+    """Set HX-Reswap directly: htmx-flask rejects valid values like 'afterbegin'."""
+    response.headers["HX-Reswap"] = value
+    return response
+
+
+def add_vary_header(response):
+    """after_request hook: pages and fragments share URLs, so caches must key on HX-Request."""
+    response.vary.add("HX-Request")
+    return response
+
+
+def init_app(app):
+    htmx_ext.init_app(app)
+    app.after_request(add_vary_header)

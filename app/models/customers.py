@@ -1,0 +1,99 @@
+"""Customers, their contacts and tags."""
+from datetime import date
+
+from sqlalchemy import CheckConstraint, Column, Float, ForeignKey, Index, String, Table, Text, event
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.extensions import db
+from app.models.base import TimestampMixin
+from app.text import fold
+
+KINDS = ("company", "person")
+LIFECYCLES = ("lead", "prospect", "customer", "churned")
+
+customer_tags = Table(
+    "customer_tags",
+    db.metadata,
+    Column("customer_id", ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True),
+    Column("tag_id", ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class Tag(db.Model):
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+
+
+class Customer(TimestampMixin, db.Model):
+    __tablename__ = "customers"
+    __table_args__ = (
+        CheckConstraint("kind IN ('company', 'person')", name="kind"),
+        CheckConstraint("lifecycle IN ('lead', 'prospect', 'customer', 'churned')", name="lifecycle"),
+        CheckConstraint("score >= 0 AND score <= 100", name="score_range"),
+        Index("ix_customers_owner_lifecycle", "owner_id", "lifecycle"),
+        Index("ix_customers_owner_updated", "owner_id", "updated_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), default="company")
+    name: Mapped[str] = mapped_column(String(200))
+    # Folded name, phones, e-mail and tax code: what diacritic-insensitive search matches against.
+    search_text: Mapped[str] = mapped_column(Text, default="")
+    tax_code: Mapped[str | None] = mapped_column(String(20), unique=True)
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    phone_alt: Mapped[str | None] = mapped_column(String(20), index=True)
+    email: Mapped[str | None] = mapped_column(String(254), index=True)
+    address: Mapped[str | None] = mapped_column(String(255))
+    ward: Mapped[str | None] = mapped_column(String(100))
+    district: Mapped[str | None] = mapped_column(String(100))
+    province: Mapped[str | None] = mapped_column(String(100))
+    lat: Mapped[float | None] = mapped_column(Float)
+    lng: Mapped[float | None] = mapped_column(Float)
+    lifecycle: Mapped[str] = mapped_column(String(10), default="lead")
+    source: Mapped[str | None] = mapped_column(String(40))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
+    score: Mapped[int] = mapped_column(default=0)
+    birthday: Mapped[date | None] = mapped_column()
+    notes: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(default=1)
+
+    owner = relationship("User")
+    contacts: Mapped[list["Contact"]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan", order_by="Contact.name"
+    )
+    tags: Mapped[list[Tag]] = relationship(secondary=customer_tags, order_by=Tag.name)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    def refresh_search_text(self):
+        """Recompute the folded search column from the fields people search by."""
+        phones = " ".join(p[3:] for p in (self.phone, self.phone_alt) if p and p.startswith("+84"))
+        parts = [self.name, self.tax_code, self.email, phones, self.district, self.province]
+        self.search_text = fold(" ".join(p for p in parts if p))
+
+    @property
+    def full_address(self):
+        return ", ".join(p for p in (self.address, self.ward, self.district, self.province) if p)
+
+
+class Contact(TimestampMixin, db.Model):
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(120))
+    title: Mapped[str | None] = mapped_column(String(120))
+    phone: Mapped[str | None] = mapped_column(String(20), index=True)
+    email: Mapped[str | None] = mapped_column(String(254))
+    is_primary: Mapped[bool] = mapped_column(default=False)
+    birthday: Mapped[date | None] = mapped_column()
+
+    customer: Mapped[Customer] = relationship(back_populates="contacts")
+
+
+@event.listens_for(Customer, "before_insert")
+@event.listens_for(Customer, "before_update")
+def _keep_search_text(_mapper, _connection, customer):
+    customer.refresh_search_text()

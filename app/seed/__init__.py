@@ -1,0 +1,1 @@
+"""Seed data: demo records for trying FieldCRM out."""

@@ -1,0 +1,148 @@
+"""Fixtures: one app per test session on a real database, cleaned after every test."""
+import contextvars
+import os
+import re
+import threading
+
+import pytest
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import text
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.extensions import db, limiter
+
+PASSWORD = "correct-horse-42"
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|"X-CSRFToken": "([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+
+def database_url(tmp_path_factory):
+    """TEST_DATABASE_URL (PostgreSQL in CI) or a fresh SQLite file."""
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
+def reset_schema():
+    """Drop whatever a previous run left, then build the schema through the migrations."""
+    db.drop_all()
+    with db.engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    upgrade()
+
+
+class IsolatedClient(FlaskClient):
+    """Runs each request in its own app context, as in production.
+
+    The tests hold an app context open for factories; without this, requests
+    would share its `g` (cached CSRF token, cached current_user) and session.
+    """
+
+    def open(self, *args, **kwargs):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "SQLALCHEMY_DATABASE_URI": database_url(tmp_path_factory),
+        "SESSION_COOKIE_SECURE": False,
+        "REMEMBER_COOKIE_SECURE": False,
+        "RATELIMIT_STORAGE_URI": "memory://",
+        "SERVER_NAME": None,
+    })
+    app.test_client_class = IsolatedClient
+    with app.app_context():
+        reset_schema()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def _clean_tables():
+    db.session.rollback()
+    with db.engine.begin() as conn:
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def _app_context(app):
+    """Every test runs inside an app context and leaves the database empty."""
+    with app.app_context():
+        yield
+        db.session.remove()
+        _clean_tables()
+        limiter.reset()
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture()
+def runner(app):
+    return app.test_cli_runner()
+
+
+def csrf_token_from(html):
+    """The CSRF token embedded in a page (hidden input or the htmx headers)."""
+    match = CSRF_RE.search(html)
+    assert match, "no CSRF token on the page"
+    return next(group for group in match.groups() if group)
+
+
+class AuthActions:
+    """Sign in and out, and post forms with a valid CSRF token, like a browser would."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email, password=PASSWORD, next_path=None):
+        page = self._client.get("/login")
+        token = csrf_token_from(page.get_data(as_text=True))
+        url = "/login" + (f"?next={next_path}" if next_path else "")
+        return self._client.post(url, data={"email": email, "password": password, "csrf_token": token})
+
+    def token(self, path="/more"):
+        return csrf_token_from(self._client.get(path).get_data(as_text=True))
+
+    def post(self, url, data=None, token_path="/more", **kwargs):
+        data = dict(data or {})
+        data.setdefault("csrf_token", self.token(token_path))
+        return self._client.post(url, data=data, **kwargs)
+
+    def logout(self):
+        return self.post("/logout")
+
+
+@pytest.fixture()
+def auth(client):
+    return AuthActions(client)
+
+
+class LiveServer:
+    def __init__(self, app):
+        self._server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self._server.server_port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def start(self):
+        self._thread.start()
+
+    def stop(self):
+        self._server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def live_server(app):
+    server = LiveServer(app)
+    server.start()
+    yield server
+    server.stop()

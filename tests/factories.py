@@ -1,0 +1,67 @@
+"""Factories that add, commit and return model instances with sensible defaults."""
+import itertools
+from datetime import timedelta
+
+from app.extensions import db
+from app.models import Activity, Customer, Deal, Stage, Team, User
+from app.models.base import utcnow
+from app.seed.demo import ensure_stages
+from tests.conftest import PASSWORD
+
+_seq = itertools.count(1)
+
+
+def make_team(name=None):
+    team = Team(name=name or f"Nhóm {next(_seq)}")
+    db.session.add(team)
+    db.session.commit()
+    return team
+
+
+def make_user(role="rep", team=None, password=PASSWORD, **overrides):
+    n = next(_seq)
+    user = User(
+        email=overrides.pop("email", f"user{n}@example.vn"),
+        name=overrides.pop("name", f"Nhân viên Số {n}"),
+        role=role,
+        team=team,
+        **overrides,
+    )
+    if password:
+        user.set_password(password)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def make_customer(owner, **overrides):
+    n = next(_seq)
+    values = dict(name=f"Công ty Khách hàng {n}", kind="company", lifecycle="lead", owner=owner)
+    values.update(overrides)
+    customer = Customer(**values)
+    db.session.add(customer)
+    db.session.commit()
+    return customer
+
+
+def stage(key):
+    ensure_stages()
+    return db.session.scalar(db.select(Stage).where(Stage.key == key))
+
+
+def make_deal(customer, stage_key="new", **overrides):
+    values = dict(title=f"Cơ hội {next(_seq)}", value_vnd=10_000_000, owner=customer.owner, customer=customer)
+    values.update(overrides)
+    deal = Deal(stage=stage(stage_key), **values)
+    db.session.add(deal)
+    db.session.commit()
+    return deal
+
+
+def make_activity(owner, customer=None, due_in=timedelta(hours=1), **overrides):
+    values = dict(kind="call", subject="Gọi điện chăm sóc", owner=owner, customer=customer, due_at=utcnow() + due_in)
+    values.update(overrides)
+    activity = Activity(**values)
+    db.session.add(activity)
+    db.session.commit()
+    return activity

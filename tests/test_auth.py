@@ -1,0 +1,159 @@
+"""Signing in and out: sessions, enumeration, redirects, rate limits, deactivation."""
+import pytest
+
+from app.extensions import db
+from app.models import AuditEvent, User
+from tests.conftest import PASSWORD
+from tests.factories import make_user
+
+
+def test_login_with_right_password_opens_today(client, auth):
+    user = make_user(email="an@example.vn")
+    response = auth.login("AN@example.vn")
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/"
+    page = client.get("/").get_data(as_text=True)
+    assert "Hôm nay" in page and user.name in page
+    assert db.session.get(User, user.id).last_login_at is not None
+
+
+def test_wrong_password_and_unknown_email_look_the_same(client, auth):
+    make_user(email="an@example.vn")
+    wrong = auth.login("an@example.vn", password="nope-nope-nope")
+    unknown = auth.login("nobody@example.vn", password="nope-nope-nope")
+    assert wrong.status_code == unknown.status_code == 400
+    for response in (wrong, unknown):
+        assert "Email hoặc mật khẩu không đúng." in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302  # still signed out
+
+
+def test_deactivated_user_cannot_sign_in_and_gets_the_same_message(auth):
+    make_user(email="old@example.vn", active=False)
+    response = auth.login("old@example.vn")
+    assert response.status_code == 400
+    assert "Email hoặc mật khẩu không đúng." in response.get_data(as_text=True)
+
+
+def test_empty_fields_get_errors_next_to_them(client, auth):
+    page = client.get("/login").get_data(as_text=True)
+    from tests.conftest import csrf_token_from
+
+    response = client.post("/login", data={"csrf_token": csrf_token_from(page), "email": "", "password": ""})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert html.count("Trường bắt buộc") == 2
+    assert 'id="email-error"' in html and 'aria-invalid="true"' in html
+
+
+@pytest.mark.parametrize("target", ["/customers?q=abc", "/pipeline"])
+def test_next_goes_to_a_local_path(auth, target):
+    make_user(email="an@example.vn")
+    response = auth.login("an@example.vn", next_path=target.replace("?", "%3F").replace("=", "%3D"))
+    assert response.headers["Location"] == target
+
+
+@pytest.mark.parametrize("target", ["//evil.com", "https://evil.com/x", "/\\evil.com", "javascript:alert(1)", "%2F%2Fevil.com"])
+def test_next_never_leaves_the_site(auth, target):
+    make_user(email="an@example.vn")
+    response = auth.login("an@example.vn", next_path=target)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/"
+
+
+def test_anonymous_visitor_is_sent_to_login_with_next(client):
+    response = client.get("/customers?q=x")
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
+
+
+def test_anonymous_htmx_request_gets_a_client_redirect(client):
+    response = client.get("/customers", headers={"HX-Request": "true"})
+    assert response.status_code == 204
+    assert response.headers["HX-Redirect"].startswith("/login")
+
+
+def test_repeated_failures_are_rate_limited_not_locked_forever(app, client, auth):
+    make_user(email="an@example.vn")
+    codes = [auth.login("an@example.vn", password="wrong-password").status_code for _ in range(10)]
+    assert codes == [400] * 10
+    limited = auth.login("an@example.vn")
+    assert limited.status_code == 429
+    assert "Quá nhiều lần thử" in limited.get_data(as_text=True)
+    # A time window, not a lockout: the client is told when to retry.
+    assert 0 < int(limited.headers["Retry-After"]) <= 60
+    assert client.get("/").status_code == 302
+
+
+def test_session_cookie_flags(client, auth):
+    make_user(email="an@example.vn")
+    response = auth.login("an@example.vn")
+    cookies = [v for k, v in response.headers.items() if k == "Set-Cookie" and v.startswith("session=")]
+    assert cookies, "login must set the session cookie"
+    assert "HttpOnly" in cookies[-1] and "SameSite=Lax" in cookies[-1]
+
+
+def test_secure_cookie_is_the_default_outside_tests(tmp_path, monkeypatch):
+    from app import create_app
+
+    monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
+    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_HTTPONLY"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert app.debug is False
+
+
+def test_login_starts_a_fresh_session(client, auth):
+    make_user(email="an@example.vn")
+    client.get("/login")
+    with client.session_transaction() as sess:
+        sess["planted"] = "by an attacker"
+    auth.login("an@example.vn")
+    with client.session_transaction() as sess:
+        assert "planted" not in sess
+        assert "_user_id" in sess
+
+
+def test_logout_ends_access(client, auth):
+    make_user(email="an@example.vn")
+    auth.login("an@example.vn")
+    with client.session_transaction() as sess:
+        stolen = dict(sess)
+    assert auth.logout().status_code == 303
+    assert client.get("/").status_code == 302
+    assert client.get("/logout").status_code == 405  # GET never changes state
+    # Replaying the old cookie after a password change does not work either.
+    user = User.by_email("an@example.vn")
+    user.set_password("another-password-1")
+    db.session.commit()
+    with client.session_transaction() as sess:
+        sess.update(stolen)
+    assert client.get("/").status_code == 302
+
+
+def test_deactivation_ends_access_on_the_next_request(client, auth):
+    user = make_user(email="an@example.vn")
+    auth.login("an@example.vn")
+    assert client.get("/").status_code == 200
+    user.active = False
+    db.session.commit()
+    assert client.get("/").status_code == 302
+
+
+def test_role_change_takes_effect_on_the_next_request(client, auth):
+    user = make_user(email="an@example.vn")
+    auth.login("an@example.vn")
+    assert client.get("/admin/users").status_code == 403
+    user.role = "admin"
+    db.session.commit()
+    assert client.get("/admin/users").status_code == 200
+    user.role = "rep"
+    db.session.commit()
+    assert client.get("/admin/users").status_code == 403
+
+
+def test_passwords_are_hashed(app):
+    user = make_user(email="an@example.vn")
+    assert PASSWORD not in user.password_hash
+    assert user.password_hash.startswith(("scrypt:", "pbkdf2:"))
+    assert db.session.query(AuditEvent).count() == 0
