@@ -21,6 +21,9 @@ def create_app(test_config=None):
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)
 
+    from app.sessions import AppSessionInterface
+
+    app.session_interface = AppSessionInterface()
     _init_extensions(app)
     _register_blueprints(app)
     app.before_request(access.enforce_access_policy)

@@ -52,6 +52,12 @@ def defaults(instance_path):
         REMEMBER_COOKIE_SECURE=env_bool("SESSION_COOKIE_SECURE", True),
         PERMANENT_SESSION_LIFETIME=60 * 60 * 24 * 14,
         WTF_CSRF_TIME_LIMIT=None,  # token lives as long as the session: reps keep pages open all day
+        COMPRESS_MIMETYPES=[
+            "text/html", "text/css", "text/javascript", "application/javascript",
+            "application/json", "image/svg+xml", "text/calendar", "text/csv",
+        ],
+        COMPRESS_ALGORITHM=["br", "gzip"],
+        COMPRESS_MIN_SIZE=500,
         BABEL_DEFAULT_LOCALE=os.environ.get("BABEL_DEFAULT_LOCALE", "vi"),
         BABEL_DEFAULT_TIMEZONE=os.environ.get("TIMEZONE", "Asia/Ho_Chi_Minh"),
         LANGUAGES=("vi", "en"),
@@ -67,6 +73,8 @@ def defaults(instance_path):
         COMPANY_PHONE=os.environ.get("COMPANY_PHONE", "028 3822 1234"),
         COMPANY_EMAIL=os.environ.get("COMPANY_EMAIL", "sales@fieldcrm.local"),
         COMPANY_BANK_ACCOUNT=os.environ.get("COMPANY_BANK_ACCOUNT", "0071 0012 34567 — Vietcombank CN Sài Gòn"),
+        # scrypt (Werkzeug's default). Tests use a cheap pbkdf2 so that hundreds of logins stay fast.
+        PASSWORD_HASH_METHOD=os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
         INVITATION_TTL_HOURS=int(os.environ.get("INVITATION_TTL_HOURS", 72)),
         BENCH_MODE=env_bool("FIELDCRM_BENCH", False),
     )

@@ -53,6 +53,7 @@ def app(tmp_path_factory):
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_SECURE": False,
         "RATELIMIT_STORAGE_URI": "memory://",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "SERVER_NAME": None,
     })
     app.test_client_class = IsolatedClient

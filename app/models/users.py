@@ -3,6 +3,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
+from flask import current_app, has_app_context
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -86,7 +87,8 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def set_password(self, password):
         """Hash and store a new password; every other session of this user ends."""
-        self.password_hash = generate_password_hash(password)
+        method = current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"
+        self.password_hash = generate_password_hash(password, method=method)
         self.end_sessions()
 
     def check_password(self, password):

@@ -13,6 +13,10 @@ from app.text import normalise_phone
 REQUIRED = _l("Required field")
 
 
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
 def role_choices():
     return [("rep", _l("Sales rep")), ("manager", _l("Manager")), ("admin", _l("Administrator"))]
 
@@ -22,9 +26,9 @@ def locale_choices():
 
 
 class UserForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(REQUIRED), Email(_l("Enter a valid email address.")), Length(max=254)])
-    name = StringField(_l("Full name"), validators=[DataRequired(REQUIRED), Length(max=120)])
-    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=30)])
+    email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(REQUIRED), Email(_l("Enter a valid email address.")), Length(max=254)])
+    name = StringField(_l("Full name"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=120)])
+    phone = StringField(_l("Phone"), filters=[strip], validators=[Optional(), Length(max=30)])
     role = SelectField(_l("Role"), choices=role_choices, default="rep")
     team_id = SelectField(_l("Team"), coerce=int, default=0)
     locale = SelectField(_l("Language"), choices=locale_choices, default="vi")
@@ -62,10 +66,9 @@ class NewUserForm(UserForm):
 
 
 class TeamForm(FlaskForm):
-    name = StringField(_l("Team name"), validators=[DataRequired(REQUIRED), Length(max=120)])
+    name = StringField(_l("Team name"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=120)])
     submit = SubmitField(_l("Add team"))
 
     def validate_name(self, field):
-        field.data = field.data.strip()
         if db.session.scalar(select(Team).where(func.lower(Team.name) == field.data.lower())):
             raise ValidationError(_l("A team with this name already exists."))

@@ -8,7 +8,7 @@ MIN_PASSWORD_LENGTH = 8
 
 
 class LoginForm(FlaskForm):
-    email = EmailField(_l("Email"), validators=[DataRequired(_l("Required field")), Length(max=254)])
+    email = EmailField(_l("Email"), filters=[lambda value: value.strip() if value else value], validators=[DataRequired(_l("Required field")), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(_l("Required field")), Length(max=200)])
     remember = BooleanField(_l("Keep me signed in"), default=True)
     submit = SubmitField(_l("Sign in"))

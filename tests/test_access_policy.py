@@ -1,0 +1,64 @@
+"""Every route declares who may call it; the declaration is enforced."""
+from app.access import PUBLIC, SIGNED_IN, policy_of
+from tests.factories import make_user
+
+PUBLIC_ENDPOINTS = {"auth.login", "auth.accept_invitation", "auth.set_language", "main.healthz"}
+
+
+def test_every_route_declares_an_access_policy(app):
+    missing = [
+        rule.endpoint for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static" and policy_of(app.view_functions[rule.endpoint]) is None
+    ]
+    assert missing == [], f"routes without an access policy: {missing}"
+
+
+def test_public_routes_are_exactly_the_expected_ones(app):
+    public = {endpoint for endpoint, view in app.view_functions.items() if policy_of(view) == PUBLIC}
+    assert public == PUBLIC_ENDPOINTS
+
+
+def test_a_view_without_policy_is_refused(tmp_path):
+    from app import create_app
+
+    probe_app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/p.db"})
+    probe_app.add_url_rule("/_no_policy_probe", "no_policy_probe", lambda: "secret")
+    response = probe_app.test_client().get("/_no_policy_probe")
+    assert response.status_code == 403
+    assert b"secret" not in response.data
+
+
+def _get_routes(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static" or "GET" not in rule.methods:
+            continue
+        args = {name: 1 for name in rule.arguments}
+        if "token" in args:
+            args["token"] = "x"
+        yield rule, rule.build(args, append_unknown=False)[1]
+
+
+def test_anonymous_visitors_reach_only_public_pages(app, client):
+    for rule, url in _get_routes(app):
+        response = client.get(url)
+        if rule.endpoint in PUBLIC_ENDPOINTS:
+            assert response.status_code in (200, 404), url
+        else:
+            assert response.status_code == 302 and "/login" in response.headers["Location"], url
+
+
+def test_reps_and_managers_get_403_on_admin_pages(app, client, auth):
+    for role in ("rep", "manager"):
+        user = make_user(role=role)
+        auth.login(user.email)
+        for rule, url in _get_routes(app):
+            if policy_of(app.view_functions[rule.endpoint]) not in (PUBLIC, SIGNED_IN):
+                assert client.get(url).status_code == 403, (role, url)
+        auth.logout()
+
+
+def test_state_changes_refuse_get(client, auth):
+    admin = make_user(role="admin")
+    auth.login(admin.email)
+    for path in ("/logout", "/language", f"/admin/users/{admin.id}/invitation"):
+        assert client.get(path).status_code == 405, path

@@ -1,0 +1,142 @@
+"""The mobile shell: tabs, htmx fragments, security headers, static files, errors, health."""
+import re
+
+import pytest
+
+from tests.factories import make_customer, make_user
+
+TABS_VI = ["Hôm nay", "Pipeline", "Khách hàng", "Báo giá", "Thêm"]
+TABS_EN = ["Today", "Pipeline", "Customers", "Quotes", "More"]
+
+
+@pytest.fixture()
+def rep(auth):
+    user = make_user(email="an@example.vn", name="Nguyễn Văn An")
+    auth.login(user.email)
+    return user
+
+
+def tab_labels(html):
+    nav = html.split('<nav class="tabbar"')[1].split("</nav>")[0]
+    return re.findall(r"<span>([^<]+)</span>", nav)
+
+
+@pytest.mark.parametrize("path, heading", [("/", "Hôm nay"), ("/pipeline", "Pipeline"), ("/customers", "Khách hàng"), ("/quotes", "Báo giá"), ("/more", "Thêm")])
+def test_each_tab_is_a_real_page_in_the_shell(client, rep, path, heading):
+    response = client.get(path)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f"<h1>{heading}</h1>" in html
+    assert tab_labels(html) == TABS_VI
+    assert 'aria-current="page"' in html
+    assert '<meta name="viewport"' in html and 'hx-boost="true"' in html and '"X-CSRFToken"' in html
+
+
+def test_placeholders_name_the_issue_that_fills_them(client, rep):
+    assert "#4" in client.get("/pipeline").get_data(as_text=True)
+    assert "#6" in client.get("/quotes").get_data(as_text=True)
+    assert "#7" in client.get("/").get_data(as_text=True)
+
+
+def test_english_is_complete_for_the_shell(client, auth, rep):
+    auth.post("/language", {"lang": "en"})
+    html = client.get("/more").get_data(as_text=True)
+    assert tab_labels(html) == TABS_EN
+    assert '<html lang="en">' in html and "Sign out" in html and "Đăng xuất" not in html
+
+
+def test_htmx_request_gets_a_fragment_boosted_gets_the_page(client, rep):
+    make_customer(rep, name="Tiệm bánh Hương Xưa")
+    fragment = client.get("/customers?q=huong xua", headers={"HX-Request": "true"})
+    html = fragment.get_data(as_text=True)
+    assert fragment.status_code == 200 and "<html" not in html and "Tiệm bánh Hương Xưa" in html
+    assert "HX-Request" in fragment.headers["Vary"]
+    boosted = client.get("/customers", headers={"HX-Request": "true", "HX-Boosted": "true"})
+    restore = client.get("/customers", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    for response in (boosted, restore):
+        assert "<html" in response.get_data(as_text=True)
+
+
+def test_security_headers_on_every_response(client, rep):
+    for path in ("/", "/login", "/healthz", "/customers/999"):
+        response = client.get(path)
+        csp = response.headers["Content-Security-Policy"]
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "unsafe-eval" not in csp
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert response.headers["X-Frame-Options"] == "DENY"
+    assert "no-store" in client.get("/").headers["Cache-Control"]
+
+
+def test_pages_have_no_inline_script_and_load_nothing_from_the_internet(client, rep):
+    for path in ("/", "/customers", "/more", "/login"):
+        html = client.get(path).get_data(as_text=True)
+        assert not re.search(r"<script(?![^>]*\bsrc=)", html), path
+        assert not re.search(r"\son[a-z]+=", html), path  # no inline event handlers
+        assert not re.search(r"(src|href)=\"(https?:)?//", html.replace('href="https://zalo.me', "")), path
+
+
+def test_static_files_are_fingerprinted_compressed_and_cached_long(client, rep):
+    html = client.get("/").get_data(as_text=True)
+    htmx_url = re.search(r'src="(/static/js/htmx-2\.0\.11\.min\.js\?v=[0-9a-f]{12})"', html).group(1)
+    response = client.get(htmx_url, headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert response.status_code == 200
+    assert "immutable" in response.headers["Cache-Control"] and "max-age=31536000" in response.headers["Cache-Control"]
+    assert response.headers.get("Content-Encoding") in ("br", "deflate")
+    assert len(response.get_data()) < 20_000  # htmx 2 is ~17 KB gzipped, 52 KB raw
+    assert "Set-Cookie" not in response.headers  # cacheable: carries no session
+
+
+def test_pages_are_compressed(client, rep):
+    response = client.get("/more", headers={"Accept-Encoding": "gzip"})
+    assert response.headers.get("Content-Encoding") == "gzip"
+
+
+def test_healthz_round_trips_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_not_found_page_is_friendly_and_in_the_shell(client, rep):
+    response = client.get("/no/such/page")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 404 and "Không tìm thấy" in html and tab_labels(html) == TABS_VI
+
+
+def test_oversize_body_is_413_and_changes_nothing(app, client, rep):
+    from app.models import User
+    from app.extensions import db
+
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    response = client.post("/language", data={"lang": "en", "pad": "x" * (limit + 1)})
+    assert response.status_code == 413
+    assert "Dữ liệu gửi lên quá lớn" in response.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(User, rep.id).locale == "vi"
+
+
+def test_server_error_shows_an_error_id_and_rolls_back(tmp_path, caplog):
+    from app import create_app
+    from app.extensions import db
+    from app.models import Team
+    from app.access import public
+
+    app = create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/e.db"})
+
+    @public
+    def boom():
+        db.session.add(Team(name="half-written"))
+        db.session.flush()
+        raise RuntimeError("kaboom")
+
+    app.add_url_rule("/_boom", "boom", boom)
+    with app.app_context():
+        db.create_all()
+    response = app.test_client().get("/_boom")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 500
+    assert "Đã xảy ra lỗi" in html and "kaboom" not in html and "Traceback" not in html
+    error_id = re.search(r"Mã lỗi: ([0-9A-F]{8})", html).group(1)
+    assert error_id in caplog.text
+    with app.app_context():
+        assert db.session.query(Team).count() == 0
