@@ -28,7 +28,7 @@ system-deps-test:
 	@scripts/install-system-deps.sh test
 
 translations: $(VENV)/.runtime-installed
-	@$(BIN)/pybabel compile -q -d app/translations
+	@$(BIN)/pybabel compile -d app/translations
 
 run: $(VENV)/.runtime-installed system-deps translations
 	$(BIN)/flask db upgrade
