@@ -100,3 +100,8 @@ def _register_blueprints(app):
 
     for module in (errors, auth, main, pipeline, customers, quotes, more, admin):
         app.register_blueprint(module.bp)
+    if app.config["BENCH_MODE"]:
+        from app.blueprints import bench
+
+        app.register_blueprint(bench.bp)
+        bench.init_timing(app)

@@ -105,11 +105,13 @@ class AuthActions:
     def __init__(self, client):
         self._client = client
 
-    def login(self, email, password=PASSWORD, next_path=None):
+    def login(self, email, password=PASSWORD, next_path=None, remember=False):
         page = self._client.get("/login")
-        token = csrf_token_from(page.get_data(as_text=True))
+        data = {"email": email, "password": password, "csrf_token": csrf_token_from(page.get_data(as_text=True))}
+        if remember:
+            data["remember"] = "y"
         url = "/login" + (f"?next={next_path}" if next_path else "")
-        return self._client.post(url, data={"email": email, "password": password, "csrf_token": token})
+        return self._client.post(url, data=data)
 
     def token(self, path="/more"):
         return csrf_token_from(self._client.get(path).get_data(as_text=True))

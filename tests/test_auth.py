@@ -158,3 +158,13 @@ def test_passwords_are_hashed(app):
     assert PASSWORD not in user.password_hash
     assert user.password_hash.startswith("pbkdf2:sha256:")  # tests use a cheap setting; production scrypt
     assert db.session.query(AuditEvent).count() == 0
+
+
+def test_sign_out_deletes_the_remember_me_cookie(client, auth):
+    make_user(email="an@example.vn")
+    response = auth.login("an@example.vn", remember=True)
+    assert any(v.startswith("remember_token=") for k, v in response.headers.items() if k == "Set-Cookie")
+    logout = auth.logout()
+    deleted = [v for k, v in logout.headers.items() if k == "Set-Cookie" and v.startswith("remember_token=")]
+    assert deleted and ("Max-Age=0" in deleted[0] or "1970" in deleted[0])
+    assert client.get("/").status_code == 302

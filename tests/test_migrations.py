@@ -59,3 +59,17 @@ def test_sqlite_runs_with_wal_foreign_keys_and_busy_timeout(tmp_path):
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
         assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+
+
+def test_a_fresh_install_has_the_default_pipeline_stages(scratch_url):
+    from app.models import Stage
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": scratch_url})
+    with app.app_context():
+        upgrade()
+        stages = db.session.scalars(db.select(Stage).order_by(Stage.position)).all()
+        assert [(s.name_vi, s.probability) for s in stages] == [
+            ("Mới", 10), ("Đang tư vấn", 25), ("Đã gửi báo giá", 50), ("Đàm phán", 75), ("Thắng", 100), ("Thua", 0)]
+        assert [s.key for s in stages if s.is_won] == ["won"] and [s.key for s in stages if s.is_lost] == ["lost"]
+        db.session.remove()
+        db.engine.dispose()

@@ -38,11 +38,17 @@ def login():
     return render_template("auth/login.html", form=form), (400 if form.errors else 200)
 
 
+def _reset_session():
+    """Empty the session but keep the language and Flask-Login's instruction about the remember cookie."""
+    kept = {key: session[key] for key in ("lang", "_remember") if key in session}
+    session.clear()
+    session.update(kept)
+
+
 def _start_session(user, remember):
-    lang = session.get("lang")
-    session.clear()  # a fresh session on sign-in: nothing from before survives
-    if lang:
-        session["lang"] = lang
+    _reset_session()  # a fresh session on sign-in: nothing from before survives
+    if not remember:
+        session["_remember"] = "clear"  # drop any remember-me cookie of an earlier user on this phone
     session.permanent = True
     login_user(user, remember=remember)
     user.last_login_at = utcnow()
@@ -52,8 +58,8 @@ def _start_session(user, remember):
 @bp.route("/logout", methods=["POST"])
 @signed_in
 def logout():
-    logout_user()
-    session.clear()
+    logout_user()  # also tells Flask-Login to delete the remember-me cookie
+    _reset_session()
     flash(_("You have signed out."), "info")
     return redirect(url_for("auth.login"), code=303)
 

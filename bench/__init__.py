@@ -1,0 +1,1 @@
+"""FieldCRM benchmark harness (`make bench`, `make bench-load`): see README, "Performance"."""

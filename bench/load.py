@@ -1,0 +1,75 @@
+"""Load run (`make bench-load`): simulated reps on a mixed journey against 127.0.0.1, bounded in time."""
+import random
+import threading
+import time
+
+from bench.scenarios import p95
+from bench.server import signed_in_session
+
+THINK_SECONDS = (0.5, 1.5)  # a rep reads the page before the next tap
+
+
+def _journey(ids):
+    """One pass of a rep's day, as (label, path, is_page); steps arrive as their features land."""
+    customer = random.choice(ids["customers"])
+    return [
+        ("Today", "/", True),
+        ("Pipeline", "/pipeline", True),
+        ("Customer search", f"/customers?q={ids['search']}", True),
+        ("Customer card", f"/customers/{customer}", True),
+        # save note (#5), move deal (#4) and open quote PDF (#6) join the journey with their issues
+    ]
+
+
+def run_load(base_url, users, ids_for, duration=60, password="bench-password"):
+    """Run len(users) simulated reps for duration seconds; returns the summary dict."""
+    samples, errors, lock = [], [], threading.Lock()
+    deadline = time.monotonic() + duration
+
+    def rep(email):
+        rng = random.Random(email)
+        try:
+            session = signed_in_session(base_url, email, password)
+        except Exception as error:  # a failed sign-in is an error of the run, reported below
+            with lock:
+                errors.append(f"{email}: {error}")
+            return
+        ids = ids_for(email)
+        while time.monotonic() < deadline:
+            for label, path, _is_page in _journey(ids):
+                if time.monotonic() >= deadline:
+                    return
+                started = time.perf_counter()
+                try:
+                    response = session.get(base_url + path, timeout=30)
+                    ok = response.status_code < 400
+                except Exception as error:  # connection errors count as errors, never crash the run
+                    ok, response = False, error
+                elapsed = (time.perf_counter() - started) * 1000
+                with lock:
+                    samples.append((label, elapsed))
+                    if not ok:
+                        errors.append(f"{label}: {getattr(response, 'status_code', response)}")
+                time.sleep(rng.uniform(*THINK_SECONDS))
+
+    threads = [threading.Thread(target=rep, args=(email,), daemon=True) for email in users]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=duration + 60)
+    wall = time.monotonic() - started
+    times = sorted(ms for _label, ms in samples)
+    summary = {
+        "users": len(users), "duration_s": round(wall, 1), "requests": len(times),
+        "requests_per_s": round(len(times) / wall, 1) if wall else 0, "errors": len(errors),
+        "error_examples": errors[:5],
+    }
+    if times:
+        summary.update(p50_ms=round(times[len(times) // 2], 1), p95_ms=round(p95(times), 1),
+                       p99_ms=round(times[min(len(times) - 1, int(0.99 * len(times)))], 1))
+    per_step = {}
+    for label, ms in samples:
+        per_step.setdefault(label, []).append(ms)
+    summary["per_step_p95_ms"] = {label: round(p95(v), 1) for label, v in per_step.items()}
+    return summary

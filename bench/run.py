@@ -1,0 +1,148 @@
+"""`make bench`: server scenarios at 1/10 and full scale, phone page weight, tap counts; table + JSON.
+
+Usage: python -m bench.run [--quick] [--skip-phone] [--skip-taps]
+BENCH_DATABASE_URL=postgresql+psycopg://… adds a PostgreSQL pass.
+"""
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+from bench.data import FULL, ROOT, database_for, scaled
+from bench.scenarios import add_ratios, measure, scenarios
+from bench.server import Gunicorn, signed_in_session
+
+RESULTS = ROOT / "bench" / "results"
+PASSWORD = "bench-password"
+REP, MANAGER = "rep1@bench.fieldcrm.vn", "manager1@bench.fieldcrm.vn"
+MAIN_PAGES = [("Login", "/login"), ("Today", "/"), ("Pipeline", "/pipeline"), ("Customers", "/customers"),
+              ("Customer card", None), ("Quotes", "/quotes"), ("More", "/more")]
+TAP_BUDGETS = {"find a customer and open the card": 3, "log a call note from Today": 3, "move a deal to the next stage": 2}
+SCALING_GOAL = 1.3
+
+
+def ids_in(database_url, email=REP):
+    """A customer of this rep and a search word, read from the bench database."""
+    engine = create_engine(database_url)
+    with engine.connect() as conn:
+        user_id = conn.execute(text("SELECT id FROM users WHERE email = :e"), {"e": email}).scalar_one()
+        customers = conn.execute(text("SELECT id FROM customers WHERE owner_id = :u ORDER BY id LIMIT 50"),
+                                 {"u": user_id}).scalars().all()
+    engine.dispose()
+    return {"customer": customers[0], "customers": customers, "search": "duc hung"}
+
+
+def run_scenarios(database_url, requests_count, warmups):
+    ids = ids_in(database_url)
+    with Gunicorn(database_url) as server:
+        sessions = {"rep": signed_in_session(server.url, REP, PASSWORD),
+                    "manager": signed_in_session(server.url, MANAGER, PASSWORD)}
+        results = [measure(sessions[s.who], server.url, s, warmups=warmups, requests_count=requests_count)
+                   for s in scenarios(ids)]
+    return add_ratios(results)
+
+
+def run_phone(database_url):
+    from bench.phone import measure_pages
+
+    ids = ids_in(database_url)
+    pages = [(name, path or f"/customers/{ids['customer']}") for name, path in MAIN_PAGES]
+    with Gunicorn(database_url) as server:
+        return measure_pages(server.url, signed_in_session(server.url, REP, PASSWORD), pages)
+
+
+def run_taps():
+    """Run the journey tests and collect their tap counts."""
+    out = ROOT / "bench" / ".cache" / "taps.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.unlink(missing_ok=True)
+    env = {**os.environ, "FIELDCRM_TAPS_OUT": str(out)}
+    subprocess.run([sys.executable, "-m", "pytest", "-q", "-m", "journey", "tests/e2e", "-p", "no:cacheprovider"],
+                   cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL)
+    counts = json.loads(out.read_text()) if out.exists() else {}
+    return [{"journey": name, "budget_taps": budget, **counts.get(name, {"missing": True})}
+            for name, budget in TAP_BUDGETS.items()]
+
+
+def print_table(title, results):
+    print(f"\n{title}")
+    print(f"{'scenario':34} {'who':8} {'p50 ms':>8} {'p95 ms':>8} {'×floor p50':>10} {'×floor p95':>10} {'bytes':>8} {'wire':>7} {'err':>4}")
+    for r in results:
+        if r.missing:
+            print(f"{r.name:34} {r.who:8} {'— not built yet (issue ' + r.missing + ')':>60}")
+            continue
+        print(f"{r.name:34} {r.who:8} {r.server_ms_p50:8.2f} {r.server_ms_p95:8.2f} {r.ratio_p50 or 0:10.2f} "
+              f"{r.ratio_p95 or 0:10.2f} {r.bytes:8d} {r.wire_bytes:7d} {r.errors:4d}")
+
+
+def scaling(small, full):
+    rows = []
+    for a, b in zip(small, full):
+        if a.count and b.count and not a.name.startswith("floor"):
+            rows.append({"scenario": a.name, "who": a.who, "p95_tenth_ms": a.server_ms_p95, "p95_full_ms": b.server_ms_p95,
+                         "ratio": round(b.server_ms_p95 / a.server_ms_p95, 2) if a.server_ms_p95 else None})
+    return rows
+
+
+def machine_notes():
+    return {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+            "date": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="1/100 and 1/10 scale, 50 requests: a fast look")
+    parser.add_argument("--skip-phone", action="store_true")
+    parser.add_argument("--skip-taps", action="store_true")
+    args = parser.parse_args(argv)
+    requests_count, warmups = (50, 5) if args.quick else (200, 20)
+    base = scaled(FULL, 10) if args.quick else FULL
+    report = {"machine": machine_notes(), "databases": {}}
+    backends = [("sqlite", None)]
+    if os.environ.get("BENCH_DATABASE_URL"):
+        backends.append(("postgresql", os.environ["BENCH_DATABASE_URL"]))
+    for label, base_url in backends:
+        section = report["databases"][label] = {}
+        per_scale = {}
+        for scale_name, params in (("tenth", scaled(base, 10)), ("full", base)):
+            url, built = database_for(params, base_url)
+            if built:
+                print(f"[{label}] built {scale_name}-scale bench data in {built:.0f} s: {params}")
+                section[f"build_seconds_{scale_name}"] = round(built, 1)
+            per_scale[scale_name] = run_scenarios(url, requests_count, warmups)
+            print_table(f"[{label}] {scale_name} scale {params}", per_scale[scale_name])
+            section[scale_name] = {"params": params, "scenarios": [r.as_dict() for r in per_scale[scale_name]]}
+        section["scaling"] = scaling(per_scale["tenth"], per_scale["full"])
+        print(f"\n[{label}] scaling: p95 at full scale ÷ p95 at 1/10 scale (goal ≤ {SCALING_GOAL})")
+        for row in section["scaling"]:
+            flag = "ok" if row["ratio"] is not None and row["ratio"] <= SCALING_GOAL else "OVER"
+            print(f"  {row['scenario']:34} {row['who']:8} {row['ratio']:6.2f}  {flag}")
+        if label == "sqlite" and not args.skip_phone:
+            report["phone"] = run_phone(url)
+            print("\nPhone first load, 390×844, empty cache (budget ≤ 50 KB, ≤ 5 requests, slow 4G + 4× CPU load ≤ 1200 ms)")
+            print(f"{'page':16} {'req':>4} {'KB':>6} {'DCL':>6} {'load':>6} {'4G DCL':>7} {'4G load':>8}  budget")
+            for row in report["phone"]:
+                print(f"{row['page']:16} {row['requests']:4d} {row['kb']:6.1f} {row['dcl_ms']:6d} {row['load_ms']:6d} "
+                      f"{row['slow_dcl_ms']:7d} {row['slow_load_ms']:8d}  {'ok' if row['within_budget'] else 'OVER'}")
+    if not args.skip_taps:
+        report["taps"] = run_taps()
+        print("\nTaps per journey (typing not counted as taps)")
+        for row in report["taps"]:
+            if row.get("missing"):
+                print(f"  {row['journey']:36} — not built yet (budget ≤ {row['budget_taps']} taps)")
+            else:
+                print(f"  {row['journey']:36} {row['taps']} taps, {row['keys']} key presses (budget ≤ {row['budget_taps']} taps)  "
+                      f"{'ok' if row['taps'] <= row['budget_taps'] else 'OVER'}")
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+    print(f"\nwritten {RESULTS / 'latest.json'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""Server-side scenarios: N sequential requests after warm-ups, timed by the app's Server-Timing."""
+import re
+import statistics
+import time
+from dataclasses import asdict, dataclass, field
+
+WARMUPS = 20
+REQUESTS = 200
+SERVER_TIMING = re.compile(r"app;dur=([0-9.]+)")
+
+
+@dataclass
+class Scenario:
+    name: str
+    who: str  # "rep" or "manager"
+    path: str = ""
+    method: str = "GET"
+    htmx: bool = False
+    missing: str = ""  # set when the feature does not exist yet: the issue that brings it
+
+
+@dataclass
+class Result:
+    name: str
+    who: str
+    count: int = 0
+    server_ms_p50: float = 0.0
+    server_ms_p95: float = 0.0
+    client_ms_p50: float = 0.0
+    client_ms_p95: float = 0.0
+    bytes: int = 0
+    wire_bytes: int = 0
+    errors: int = 0
+    ratio_p50: float | None = None
+    ratio_p95: float | None = None
+    missing: str = ""
+    extra: dict = field(default_factory=dict)
+
+    def as_dict(self):
+        return asdict(self)
+
+
+def p95(values):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def scenarios(ids):
+    """The scenarios of this run; ids holds a customer of the rep and a search word."""
+    return [
+        Scenario("floor (bare page)", "rep", "/bench/floor"),
+        Scenario("Today", "rep", "/"),
+        Scenario("Pipeline (rep)", "rep", "/pipeline"),
+        Scenario("Pipeline (manager)", "manager", "/pipeline"),
+        Scenario("Customer search", "rep", f"/customers?q={ids['search']}", htmx=True),
+        Scenario("Customer search (manager)", "manager", f"/customers?q={ids['search']}", htmx=True),
+        Scenario("Customer card", "rep", f"/customers/{ids['customer']}"),
+        Scenario("Deal page", "rep", missing="#4"),
+        Scenario("Quotes list", "rep", "/quotes"),
+        Scenario("Move a card (htmx)", "rep", missing="#4"),
+        Scenario("Save a call note (htmx)", "rep", missing="#5"),
+        Scenario("Live quote total (htmx)", "rep", missing="#6"),
+        Scenario("Quote PDF vs bare WeasyPrint", "rep", missing="#6"),
+    ]
+
+
+def measure(session, base_url, scenario, warmups=WARMUPS, requests_count=REQUESTS):
+    """Run one scenario and return its Result (server time from Server-Timing, client time around the call)."""
+    result = Result(scenario.name, scenario.who, missing=scenario.missing)
+    if scenario.missing:
+        return result
+    headers = {"HX-Request": "true"} if scenario.htmx else {}
+    server, client = [], []
+    for i in range(warmups + requests_count):
+        started = time.perf_counter()
+        response = session.request(scenario.method, base_url + scenario.path, headers=headers, allow_redirects=False)
+        elapsed = (time.perf_counter() - started) * 1000
+        if response.status_code >= 400:
+            result.errors += 1
+        if i < warmups:
+            continue
+        match = SERVER_TIMING.search(response.headers.get("Server-Timing", ""))
+        server.append(float(match.group(1)) if match else elapsed)
+        client.append(elapsed)
+        result.bytes = len(response.content)
+        result.wire_bytes = int(response.headers.get("Content-Length") or len(response.content))
+    result.count = len(server)
+    result.server_ms_p50 = round(statistics.median(server), 2)
+    result.server_ms_p95 = round(p95(server), 2)
+    result.client_ms_p50 = round(statistics.median(client), 2)
+    result.client_ms_p95 = round(p95(client), 2)
+    return result
+
+
+def add_ratios(results):
+    """Ratio of each scenario's server time to the floor's, measured in the same run."""
+    floor = next(r for r in results if r.name.startswith("floor"))
+    for result in results:
+        if result.count and floor.server_ms_p50:
+            result.ratio_p50 = round(result.server_ms_p50 / floor.server_ms_p50, 2)
+            result.ratio_p95 = round(result.server_ms_p95 / floor.server_ms_p95, 2)
+    return results
