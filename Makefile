@@ -7,7 +7,7 @@ export FLASK_APP := wsgi.py
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test bench translations system-deps system-deps-test extract-messages clean
+.PHONY: run test bench bench-quick bench-load translations system-deps system-deps-test extract-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,15 +37,27 @@ run: $(VENV)/.runtime-installed system-deps translations
 	SESSION_COOKIE_SECURE=$${SESSION_COOKIE_SECURE:-0} $(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) \
 		--access-logfile - --forwarded-allow-ips 127.0.0.1 wsgi:app
 
-test: $(VENV)/.dev-installed system-deps-test translations
+# axe-core for the accessibility tests, pinned in package-lock.json (used by tests only).
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+test: $(VENV)/.dev-installed system-deps-test translations node_modules/.installed
 	scripts/run-tests.sh
 
-bench:
-	@echo "The benchmark arrives with issue #3 (make bench)."
+# Benchmarks are not part of `make test`: they build 100,000-customer databases (cached in bench/.cache).
+bench: $(VENV)/.dev-installed system-deps-test translations node_modules/.installed
+	$(BIN)/python -m bench.run
+
+bench-quick: $(VENV)/.dev-installed system-deps-test translations node_modules/.installed
+	$(BIN)/python -m bench.run --quick
+
+bench-load: $(VENV)/.dev-installed system-deps-test translations
+	$(BIN)/python -m bench.load
 
 # Refresh the message catalogue after adding or changing user-visible strings.
 extract-messages: $(VENV)/.runtime-installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l --ignore-dirs '.* __pycache__' -o app/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_ngettext:1,2 --ignore-dirs '.* __pycache__' -o app/translations/messages.pot .
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
 
 clean:

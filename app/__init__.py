@@ -4,7 +4,7 @@ import os
 from flask import Flask, request, session
 from flask_login import current_user
 
-from app import access, formatting, htmx
+from app import access, formatting, htmx, labels
 from app.config import defaults, load_or_create_secret_key
 from app.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
@@ -20,6 +20,11 @@ def create_app(test_config=None):
         app.config.from_mapping(test_config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)
+    if app.config["PROXY_FIX_X_FOR"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_FIX_X_FOR"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
 
     from app.sessions import AppSessionInterface
 
@@ -67,6 +72,7 @@ def _company_name():
 
 
 def select_timezone():
+    """The signed-in user's time zone; None means the default (Asia/Ho_Chi_Minh)."""
     if current_user and current_user.is_authenticated:
         return current_user.timezone
     return None
@@ -83,6 +89,7 @@ def _init_extensions(app):
     compress.init_app(app)
     htmx.init_app(app)
     formatting.init_app(app)
+    labels.init_app(app)
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -80,5 +80,6 @@ def seed_bench_command(reps, customers, deals, activities, quotes, seed_value):
 
 
 def init_app(app):
+    """Register the `flask users` and `flask seed` command groups."""
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)

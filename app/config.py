@@ -17,18 +17,23 @@ def load_or_create_secret_key(instance_path):
         return os.environ["SECRET_KEY"]
     os.makedirs(instance_path, exist_ok=True)
     path = os.path.join(instance_path, "secret_key")
-    try:
-        # O_EXCL: several gunicorn workers starting together agree on one key.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        with open(path, encoding="ascii") as fh:
-            key = fh.read().strip()
-        if key:
-            return key
+    if not os.path.exists(path):
+        # Write a complete file, then link it into place: workers starting together agree on
+        # one key and none ever reads a half-written file.
+        tmp = f"{path}.{os.getpid()}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(secrets.token_hex(32))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(tmp)
+    with open(path, encoding="ascii") as fh:
+        key = fh.read().strip()
+    if not key:
         raise RuntimeError(f"{path} is empty: delete it or set SECRET_KEY")
-    key = secrets.token_hex(32)
-    with os.fdopen(fd, "w", encoding="ascii") as fh:
-        fh.write(key)
     return key
 
 
@@ -42,7 +47,11 @@ def defaults(instance_path):
         REDIS_URL=redis_url,
         RATELIMIT_STORAGE_URI=redis_url or "memory://",
         RATELIMIT_HEADERS_ENABLED=True,
+        # Failed sign-ins per address and e-mail, and per address alone (offices share one IP).
         LOGIN_RATE_LIMIT=os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        LOGIN_IP_RATE_LIMIT=os.environ.get("LOGIN_IP_RATE_LIMIT", "60 per minute;300 per hour"),
+        # Number of proxies in front of the app whose X-Forwarded-For/-Proto to trust (0: none).
+        PROXY_FIX_X_FOR=int(os.environ.get("PROXY_FIX_X_FOR", 0)),
         MAX_CONTENT_LENGTH=int(os.environ.get("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",

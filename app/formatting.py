@@ -90,6 +90,7 @@ def parse_date(text):
 
 
 def init_app(app):
+    """Make the formatters available to templates as filters."""
     app.jinja_env.filters.update(
         vnd=format_vnd, date=format_date, time=format_time, datetime=format_datetime, phone=format_phone,
     )

@@ -52,10 +52,12 @@ def reswap(response, value):
 
 def add_vary_header(response):
     """after_request hook: pages and fragments share URLs, so caches must key on HX-Request."""
-    response.vary.add("HX-Request")
+    if request.endpoint != "static":
+        response.vary.add("HX-Request")
     return response
 
 
 def init_app(app):
+    """Install htmx-flask's request class and the Vary header hook."""
     htmx_ext.init_app(app)
     app.after_request(add_vary_header)

@@ -4,9 +4,9 @@ from flask.sessions import SecureCookieSessionInterface
 
 
 class AppSessionInterface(SecureCookieSessionInterface):
-    """Skip refreshing the session cookie on static files: they are cached publicly for a year."""
+    """Leave static files alone: no session cookie and no `Vary: Cookie`, so browsers cache them for a year."""
 
-    def should_set_cookie(self, app, session):
+    def save_session(self, app, session, response):
         if request.endpoint == "static":
-            return False
-        return super().should_set_cookie(app, session)
+            return None
+        return super().save_session(app, session, response)

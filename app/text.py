@@ -4,6 +4,7 @@ import unicodedata
 
 _SPACES = re.compile(r"\s+")
 _NON_DIGITS = re.compile(r"\D+")
+_PHONE_LIKE = re.compile(r"\+?[\d()]{3,15}")  # digits, maybe +84: a tax code with "-" is not a phone
 
 
 def fold(text):
@@ -22,25 +23,29 @@ def fold(text):
 def normalise_phone(raw):
     """A Vietnamese phone number in E.164 form (+84…), or None when it cannot be one.
 
-    Accepts "0903 123 456", "0903.123.456", "+84 903 123 456", "84903123456".
+    Accepts "0903 123 456", "0903.123.456", "+84 903 123 456", "84903123456",
+    "+84 (0) 903 123 456" and "0084 903 123 456". Mobile numbers have 9 national
+    digits; landlines (area codes 02x) have 10.
     """
     if not raw:
         return None
-    digits = _NON_DIGITS.sub("", raw)
-    if raw.strip().startswith("+"):
+    text = raw.strip().replace("(0)", "")
+    digits = _NON_DIGITS.sub("", text)
+    if text.startswith("+"):
         if not digits.startswith("84"):
             return "+" + digits if 8 <= len(digits) <= 15 else None
         national = digits[2:]
+    elif digits.startswith("0084"):
+        national = digits[4:]
     elif digits.startswith("84") and len(digits) in (11, 12):
         national = digits[2:]
     elif digits.startswith("0"):
         national = digits[1:]
     else:
         return None
-    # Mobile numbers have 9 national digits; landlines (02x…) have 10.
-    if len(national) not in (9, 10) or national.startswith("0"):
-        return None
-    return "+84" + national
+    national = national.lstrip("0") if len(national) > 10 else national
+    valid = (len(national) == 9 and national[0] in "35789") or (len(national) == 10 and national[0] == "2")
+    return "+84" + national if valid else None
 
 
 def format_phone(e164):
@@ -58,11 +63,16 @@ def format_phone(e164):
 
 
 def search_terms(query):
-    """Folded search terms; a phone-looking query also yields its national digits."""
+    """Folded words to match; a phone-looking query also matches by its national digits.
+
+    "Đức  Hưng" → ["duc", "hung"]; "0903 123 456" → ["903123456"]; "0903" → ["903"];
+    "+84 903" → ["903"]; a tax code "0312345678-001" stays as typed.
+    """
     folded = fold(query)
-    terms = [t for t in folded.split(" ") if t]
-    digits = _NON_DIGITS.sub("", query or "")
-    if len(digits) >= 6 and len(digits) >= len((query or "").replace(" ", "")) - 4:
-        phone = normalise_phone(query)
-        terms = [phone[3:] if phone else digits.lstrip("0")]
-    return terms
+    compact = folded.replace(" ", "").replace(".", "")
+    if compact and _PHONE_LIKE.fullmatch(compact):
+        digits = _NON_DIGITS.sub("", compact)
+        if compact.startswith("+84") or (digits.startswith("84") and len(digits) >= 11):
+            digits = digits[2:]
+        return [digits.lstrip("0") or digits]
+    return [t for t in folded.split(" ") if t]

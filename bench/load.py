@@ -73,3 +73,34 @@ def run_load(base_url, users, ids_for, duration=60, password="bench-password"):
         per_step.setdefault(label, []).append(ms)
     summary["per_step_p95_ms"] = {label: round(p95(v), 1) for label, v in per_step.items()}
     return summary
+
+
+def main():
+    """`make bench-load`: 50 reps for 60 s against gunicorn on the full-scale SQLite bench data."""
+    import json
+    import os
+
+    from bench.data import FULL, ROOT, database_for
+    from bench.run import ids_in
+    from bench.server import Gunicorn
+
+    users = int(os.environ.get("BENCH_LOAD_USERS", 50))
+    duration = int(os.environ.get("BENCH_LOAD_SECONDS", 60))
+    url, built = database_for(FULL, os.environ.get("BENCH_DATABASE_URL"))
+    if built:
+        print(f"built full-scale bench data in {built:.0f} s")
+    emails = [f"rep{i + 1}@bench.fieldcrm.vn" for i in range(min(users, FULL["reps"]))]
+    ids = {email: ids_in(url, email) for email in emails}
+    with Gunicorn(url) as server:
+        print(f"{len(emails)} simulated reps for {duration} s against {server.url} (gunicorn, 2 workers × 4 threads)")
+        summary = run_load(server.url, emails, ids.__getitem__, duration=duration)
+    print(json.dumps(summary, ensure_ascii=False, indent=2))
+    budget_ok = summary["errors"] == 0 and summary.get("p95_ms", 1e9) <= 300
+    print(f"budget (0 errors, page p95 ≤ 300 ms): {'ok' if budget_ok else 'OVER'}")
+    out = ROOT / "bench" / "results" / "load-latest.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -7,6 +7,7 @@ mode=${1:-runtime}
 packages="fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0"
 if [ "$mode" = "test" ]; then
   packages="$packages chromium poppler-utils"
+  command -v npm >/dev/null 2>&1 || packages="$packages npm"  # axe-core for the accessibility tests
 fi
 
 missing=""

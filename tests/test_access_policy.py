@@ -47,18 +47,31 @@ def test_anonymous_visitors_reach_only_public_pages(app, client):
             assert response.status_code == 302 and "/login" in response.headers["Location"], url
 
 
-def test_reps_and_managers_get_403_on_admin_pages(app, client, auth):
+def _all_routes(app, methods):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        for method in methods & rule.methods:
+            yield rule, method, rule.build({name: 1 for name in rule.arguments}, append_unknown=False)[1]
+
+
+def test_reps_and_managers_get_403_on_admin_routes_whatever_the_method(app, client, auth):
     for role in ("rep", "manager"):
         user = make_user(role=role)
         auth.login(user.email)
-        for rule, url in _get_routes(app):
-            if policy_of(app.view_functions[rule.endpoint]) not in (PUBLIC, SIGNED_IN):
-                assert client.get(url).status_code == 403, (role, url)
+        token = auth.token()
+        for rule, method, url in _all_routes(app, {"GET", "POST"}):
+            if policy_of(app.view_functions[rule.endpoint]) in (PUBLIC, SIGNED_IN):
+                continue
+            response = client.open(url, method=method, data={"csrf_token": token})
+            assert response.status_code == 403, (role, method, url)
         auth.logout()
 
 
-def test_state_changes_refuse_get(client, auth):
+def test_routes_that_change_state_refuse_get(app, client, auth):
     admin = make_user(role="admin")
     auth.login(admin.email)
-    for path in ("/logout", "/language", f"/admin/users/{admin.id}/invitation"):
-        assert client.get(path).status_code == 405, path
+    post_only = [(rule, url) for rule, _m, url in _all_routes(app, {"POST"}) if "GET" not in rule.methods]
+    assert post_only, "expected POST-only routes"
+    for _rule, url in post_only:
+        assert client.get(url).status_code == 405, url

@@ -137,3 +137,11 @@ def test_users_page_lists_everyone_for_admins(client, admin):
     make_user(email="rep@example.vn", name="Nguyễn Văn An")
     html = client.get("/admin/users").get_data(as_text=True)
     assert "Nguyễn Văn An" in html and "admin@example.vn" in html
+
+
+def test_built_in_validation_messages_are_vietnamese(client, auth, admin):
+    response = auth.post("/admin/users/new", {"email": "khong-phai-email", "name": "X", "role": "boss", "team_id": "abc", "locale": "vi"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Nhập địa chỉ email hợp lệ." in html and "Lựa chọn không hợp lệ." in html
+    assert "Not a valid" not in html and "Invalid" not in html

@@ -2,7 +2,7 @@
 import pytest
 
 from app.extensions import db
-from app.models import AuditEvent, User
+from app.models import User
 from tests.conftest import PASSWORD
 from tests.factories import make_user
 
@@ -157,7 +157,54 @@ def test_passwords_are_hashed(app):
     user = make_user(email="an@example.vn")
     assert PASSWORD not in user.password_hash
     assert user.password_hash.startswith("pbkdf2:sha256:")  # tests use a cheap setting; production scrypt
-    assert db.session.query(AuditEvent).count() == 0
+
+
+def test_every_failed_sign_in_costs_one_password_check(monkeypatch):
+    """Unknown, deactivated and wrong-password accounts all spend a hash check: timing reveals nothing."""
+    import app.models.users as users_module
+    from app.services.auth import authenticate
+
+    make_user(email="live@example.vn")
+    make_user(email="gone@example.vn", active=False)
+    make_user(email="invited@example.vn", password=None)
+    calls = []
+    real = users_module.check_password_hash
+    monkeypatch.setattr(users_module, "check_password_hash", lambda *a: calls.append(1) or real(*a))
+    for email, password in [("nobody@example.vn", PASSWORD), ("gone@example.vn", PASSWORD),
+                            ("live@example.vn", "wrong-password"), ("invited@example.vn", PASSWORD)]:
+        calls.clear()
+        assert authenticate(email, password) is None
+        assert len(calls) == 1, email
+    assert authenticate("LIVE@example.vn", PASSWORD).email == "live@example.vn"
+
+
+def test_successful_sign_ins_do_not_use_up_the_limit(client, auth):
+    for n in range(12):  # colleagues in one office share an address
+        make_user(email=f"staff{n}@example.vn")
+    for n in range(12):
+        assert auth.login(f"staff{n}@example.vn").status_code == 303
+        auth.logout()
+
+
+def test_one_accounts_failures_do_not_lock_out_a_colleague(client, auth):
+    make_user(email="an@example.vn")
+    make_user(email="binh@example.vn")
+    for _ in range(10):
+        auth.login("an@example.vn", password="wrong-password")
+    assert auth.login("an@example.vn").status_code == 429
+    assert auth.login("binh@example.vn").status_code == 303
+
+
+def test_cookies_copied_before_sign_out_no_longer_work(app, client, auth):
+    make_user(email="an@example.vn")
+    auth.login("an@example.vn", remember=True)
+    copied = {cookie.key: cookie.value for cookie in client._cookies.values()}
+    assert {"session", "remember_token"} <= set(copied)
+    auth.logout()
+    for name in ("session", "remember_token"):
+        thief = app.test_client()
+        thief.set_cookie(name, copied[name])
+        assert thief.get("/").status_code == 302, name
 
 
 def test_sign_out_deletes_the_remember_me_cookie(client, auth):

@@ -14,12 +14,14 @@ PO_PATH = "app/translations/vi/LC_MESSAGES/messages.po"
 def test_every_message_in_the_code_has_a_vietnamese_translation(tmp_path):
     pot = tmp_path / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l",
+        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_ngettext:1,2",
          "--ignore-dirs", ".* __pycache__", "-o", str(pot), "."],
         check=True, capture_output=True,
     )
-    extracted = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(open(pot, "rb")) if m.id}
-    catalog = read_po(open(PO_PATH, "rb"), locale="vi")
+    with open(pot, "rb") as fh:
+        extracted = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(fh) if m.id}
+    with open(PO_PATH, "rb") as fh:
+        catalog = read_po(fh, locale="vi")
     translated = {
         (m.id if isinstance(m.id, str) else m.id[0])
         for m in catalog

@@ -73,3 +73,68 @@ def test_a_fresh_install_has_the_default_pipeline_stages(scratch_url):
         assert [s.key for s in stages if s.is_won] == ["won"] and [s.key for s in stages if s.is_lost] == ["lost"]
         db.session.remove()
         db.engine.dispose()
+
+
+PROBE_REVISION = """
+from alembic import op
+import sqlalchemy as sa
+
+revision = "9999probe"
+down_revision = "{head}"
+branch_labels = None
+depends_on = None
+
+
+def _recreate():
+    return "always" if op.get_bind().dialect.name == "sqlite" else "auto"
+
+
+def upgrade():
+    with op.batch_alter_table("deals", recreate=_recreate()) as batch:
+        batch.add_column(sa.Column("probe", sa.Integer(), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table("deals", recreate=_recreate()) as batch:
+        batch.drop_column("probe")
+"""
+
+
+def test_a_table_rebuild_keeps_the_rows_that_point_at_it(tmp_path, scratch_url):
+    """Altering `deals` (a table rebuild on SQLite) through our env.py loses no stage history."""
+    import shutil
+
+    from alembic.script import ScriptDirectory
+    from flask_migrate import Migrate
+
+    from app.seed.demo import load_demo
+
+    migrations = tmp_path / "migrations"
+    shutil.copytree("migrations", migrations)
+    head = ScriptDirectory(str(migrations)).get_current_head()
+    (migrations / "versions" / "9999_probe.py").write_text(PROBE_REVISION.format(head=head))
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": scratch_url})
+    with app.app_context():
+        upgrade(directory=str(migrations), revision=head)
+        load_demo()
+        count = "SELECT COUNT(*) FROM deal_stage_changes"
+        before = db.session.execute(text(count)).scalar()
+        db.session.remove()
+        upgrade(directory=str(migrations))
+        downgrade(directory=str(migrations), revision=head)
+        assert before > 0 and db.session.execute(text(count)).scalar() == before
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_workers_starting_together_share_one_secret_key(tmp_path, monkeypatch):
+    from concurrent.futures import ProcessPoolExecutor
+
+    from app.config import load_or_create_secret_key
+
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    for attempt in range(5):
+        folder = str(tmp_path / f"instance{attempt}")
+        with ProcessPoolExecutor(max_workers=4) as pool:
+            keys = list(pool.map(load_or_create_secret_key, [folder] * 8))
+        assert len(set(keys)) == 1 and len(keys[0]) == 64

@@ -43,6 +43,24 @@ def test_another_reps_customer_looks_exactly_like_a_missing_one(client, auth, pe
     assert fragment.status_code == 404 and "Bí mật" not in fragment.get_data(as_text=True)
 
 
+def test_a_card_shows_only_the_deals_and_notes_the_viewer_may_see(client, auth, people):
+    from tests.factories import make_activity
+
+    customer = make_customer(people["rep_a"], name="Khách chung")
+    make_deal(customer, title="Cơ hội của A")
+    make_deal(customer, title="Cơ hội bí mật của Bắc", owner=people["rep_north"])
+    make_activity(people["rep_a"], customer, subject="Ghi chú của A")
+    make_activity(people["rep_north"], customer, subject="Ghi chú bí mật của Bắc")
+    auth.login(people["rep_a"].email)
+    html = client.get(f"/customers/{customer.id}").get_data(as_text=True)
+    assert "Cơ hội của A" in html and "Ghi chú của A" in html
+    assert "bí mật" not in html
+    auth.logout()
+    auth.login(people["admin"].email)
+    html = client.get(f"/customers/{customer.id}").get_data(as_text=True)
+    assert "Cơ hội bí mật của Bắc" in html and "Ghi chú bí mật của Bắc" in html
+
+
 def test_anonymous_gets_login_not_the_record(client, people):
     customer = make_customer(people["rep_a"])
     assert client.get(f"/customers/{customer.id}").status_code == 302
@@ -85,3 +103,11 @@ def test_malformed_ids_are_404(client, auth, people):
     auth.login(people["admin"].email)
     for path in ("/customers/abc", "/customers/1e3", "/customers/-1", "/admin/users/x"):
         assert client.get(path).status_code == 404
+
+
+def test_customer_search_by_phone_in_any_format(client, auth, people):
+    make_customer(people["rep_a"], name="Tiệm bánh Hương Xưa", phone="+84903123456")
+    auth.login(people["rep_a"].email)
+    for query in ("0903 123 456", "0903123456", "+84 903 123 456", "0903", "huong xua", "HƯƠNG XƯA"):
+        assert "Tiệm bánh Hương Xưa" in client.get(f"/customers?q={query}").get_data(as_text=True), query
+    assert "Tiệm bánh Hương Xưa" not in client.get("/customers?q=0912").get_data(as_text=True)

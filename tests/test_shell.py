@@ -45,6 +45,21 @@ def test_english_is_complete_for_the_shell(client, auth, rep):
     assert '<html lang="en">' in html and "Sign out" in html and "Đăng xuất" not in html
 
 
+def test_every_page_answers_htmx_with_a_fragment(app, client, auth):
+    from app.access import PUBLIC, policy_of
+
+    admin = make_user(role="admin", email="admin@example.vn")
+    customer = make_customer(admin)
+    auth.login(admin.email)
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint == "static" or policy_of(app.view_functions[rule.endpoint]) == PUBLIC:
+            continue
+        url = rule.build({name: (customer.id if "customer" in name else admin.id) for name in rule.arguments})[1]
+        response = client.get(url, headers={"HX-Request": "true"})
+        assert response.status_code == 200, url
+        assert "<html" not in response.get_data(as_text=True), url
+
+
 def test_htmx_request_gets_a_fragment_boosted_gets_the_page(client, rep):
     make_customer(rep, name="Tiệm bánh Hương Xưa")
     fragment = client.get("/customers?q=huong xua", headers={"HX-Request": "true"})

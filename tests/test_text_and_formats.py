@@ -29,11 +29,16 @@ def test_mobile_numbers_in_any_format_normalise_to_e164(raw):
     assert normalise_phone(raw) == "+84903123456"
 
 
+@pytest.mark.parametrize("raw", ["+84 (0) 903 123 456", "0084 903 123 456", "+84903123456"])
+def test_international_prefixes_are_understood(raw):
+    assert normalise_phone(raw) == "+84903123456"
+
+
 def test_landline_and_invalid_numbers():
     assert normalise_phone("028 3822 1234") == "+842838221234"
-    assert normalise_phone("12345") is None
-    assert normalise_phone("abc") is None
-    assert normalise_phone("") is None
+    assert normalise_phone("+1 415 555 0100") == "+14155550100"
+    for typo in ("12345", "abc", "", "0903 1234 567", "0123 456 789", "0203 123 456"):
+        assert normalise_phone(typo) is None, typo
 
 
 def test_phones_are_shown_grouped():
@@ -43,7 +48,10 @@ def test_phones_are_shown_grouped():
 
 def test_a_phone_query_searches_by_national_digits():
     assert search_terms("0903 123 456") == ["903123456"]
+    assert search_terms("0903") == ["903"]
+    assert search_terms("+84 903") == ["903"]
     assert search_terms("Đức  Hưng") == ["duc", "hung"]
+    assert search_terms("0312345678-001") == ["0312345678-001"]  # a branch tax code is not a phone
 
 
 def test_money_is_integer_dong_with_dot_thousands(app):

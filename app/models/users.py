@@ -15,8 +15,19 @@ from app.models.base import TimestampMixin, UTCDateTime, utcnow
 ROLES = ("rep", "manager", "admin")
 LOCALES = ("vi", "en")
 
-# Verified against when the e-mail is unknown, so a wrong e-mail costs as long as a wrong password.
-_DUMMY_HASH = generate_password_hash(secrets.token_hex(16))
+_dummy_hashes = {}
+
+
+def _password_hash_method():
+    return current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"
+
+
+def _dummy_hash():
+    """A hash checked when there is no real one, so every failed sign-in costs the same time."""
+    method = _password_hash_method()
+    if method not in _dummy_hashes:
+        _dummy_hashes[method] = generate_password_hash(secrets.token_hex(16), method=method)
+    return _dummy_hashes[method]
 
 
 def hash_token(token):
@@ -87,14 +98,13 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     def set_password(self, password):
         """Hash and store a new password; every other session of this user ends."""
-        method = current_app.config["PASSWORD_HASH_METHOD"] if has_app_context() else "scrypt"
-        self.password_hash = generate_password_hash(password, method=method)
+        self.password_hash = generate_password_hash(password, method=_password_hash_method())
         self.end_sessions()
 
     def check_password(self, password):
         """True when the password matches; costs the same time when there is no password."""
         if not self.password_hash:
-            check_password_hash(_DUMMY_HASH, password)
+            check_password_hash(_dummy_hash(), password)
             return False
         return check_password_hash(self.password_hash, password)
 
@@ -113,7 +123,8 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     @staticmethod
     def verify_dummy_password(password):
-        check_password_hash(_DUMMY_HASH, password)
+        """Spend the time of a password check, for an e-mail that has no account."""
+        check_password_hash(_dummy_hash(), password)
 
 
 class Invitation(db.Model):

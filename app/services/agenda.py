@@ -1,7 +1,8 @@
 """What a user has to do: overdue and today's open activities."""
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -11,25 +12,32 @@ from app.models import Activity
 AGENDA_LIMIT = 50
 
 
-def end_of_local_day(day, zone):
-    """The first instant after `day` in `zone`, as an aware datetime."""
-    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+@dataclass
+class Agenda:
+    overdue: list
+    due_today: list
+    overdue_total: int
+    due_today_total: int
+
+
+def local_day_bounds(day, zone):
+    """(start, end) of a calendar day in zone, as aware datetimes."""
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    return start, datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
 
 
 def due_today_for(user, zone=None):
-    """(overdue, today) open activities of user, each ordered by due time and bounded."""
+    """The user's open activities that are overdue or due today, each list bounded, with true totals."""
     zone = zone or user_zone()
-    today = local_today(zone)
-    start_of_today = datetime.combine(today, time.min, tzinfo=zone)
-    base = (
-        select(Activity)
-        .where(Activity.owner_id == user.id, Activity.done_at.is_(None), Activity.due_at.is_not(None))
-        .options(selectinload(Activity.customer))
-        .order_by(Activity.due_at)
-        .limit(AGENDA_LIMIT)
-    )
-    overdue = db.session.scalars(base.where(Activity.due_at < start_of_today)).all()
-    today_items = db.session.scalars(
-        base.where(Activity.due_at >= start_of_today, Activity.due_at < end_of_local_day(today, zone))
-    ).all()
-    return overdue, today_items
+    start, end = local_day_bounds(local_today(zone), zone)
+    open_mine = (Activity.owner_id == user.id, Activity.done_at.is_(None), Activity.due_at.is_not(None))
+    overdue_when, today_when = Activity.due_at < start, (Activity.due_at >= start) & (Activity.due_at < end)
+
+    def items(when):
+        stmt = select(Activity).where(*open_mine, when).options(selectinload(Activity.customer))
+        return db.session.scalars(stmt.order_by(Activity.due_at).limit(AGENDA_LIMIT)).all()
+
+    def total(when):
+        return db.session.scalar(select(func.count(Activity.id)).where(*open_mine, when))
+
+    return Agenda(items(overdue_when), items(today_when), total(overdue_when), total(today_when))

@@ -1,5 +1,4 @@
 """Finding customers a user may see, and what their card shows."""
-from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -26,10 +25,13 @@ def search_customers(user, query="", page=1):
 def customer_card(user, customer_id):
     """(customer, open deals, recent activities) for the card; 404 when not visible to user."""
     customer = get_visible_or_404(Customer, customer_id, user)
+    # A customer can have deals and notes of other owners (e.g. after a hand-over): each is scoped too.
     deals = db.session.scalars(
-        select(Deal).where(Deal.customer_id == customer.id).options(selectinload(Deal.stage)).order_by(Deal.updated_at.desc()).limit(20)
+        visible_to(Deal, user).where(Deal.customer_id == customer.id)
+        .options(selectinload(Deal.stage)).order_by(Deal.updated_at.desc()).limit(20)
     ).all()
     activities = db.session.scalars(
-        select(Activity).where(Activity.customer_id == customer.id).order_by(Activity.created_at.desc()).limit(20)
+        visible_to(Activity, user).where(Activity.customer_id == customer.id)
+        .order_by(Activity.created_at.desc()).limit(20)
     ).all()
     return customer, deals, activities

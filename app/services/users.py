@@ -66,6 +66,7 @@ def update_user(user, actor, changes, ip=None):
 
 
 def create_team(name, actor=None):
+    """Add a team and record who added it."""
     team = Team(name=name.strip())
     db.session.add(team)
     db.session.flush()
@@ -73,7 +74,3 @@ def create_team(name, actor=None):
     db.session.commit()
     return team
 
-
-def team_choices():
-    """(id, name) pairs for a team select, with an empty choice first."""
-    return [(0, "—")] + [(t.id, t.name) for t in db.session.scalars(select(Team).order_by(Team.name))]

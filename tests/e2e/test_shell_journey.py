@@ -46,7 +46,8 @@ def test_rep_sees_the_phone_shell(page, sign_in, console_errors, screenshot, rep
     expect(page.get_by_role("heading", level=1)).to_have_text("Hôm nay")
     expect(page.get_by_role("link", name="FieldCRM")).to_be_visible()
     expect(page.get_by_role("searchbox", name="Tìm kiếm")).to_be_visible()
-    expect(page.get_by_role("link", name="Tài khoản")).to_have_text("PL")
+    account = page.get_by_role("link", name=f"Tài khoản: {rep.name}")
+    expect(account.locator('[aria-hidden="true"]')).to_have_text("PL")  # initials shown, full name announced
     expect(page.get_by_text("Gọi xác nhận đơn hàng")).to_be_visible()
 
     nav = tabbar(page)

@@ -1,31 +1,36 @@
 """Forms for managing users and teams."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from app.blueprints.auth.forms import MIN_PASSWORD_LENGTH
 from app.extensions import db
+from app.forms import BaseForm, strip
+from app.labels import ROLE_LABELS
 from app.models import Team, User
 from app.text import normalise_phone
 
 REQUIRED = _l("Required field")
 
 
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
-
-
 def role_choices():
-    return [("rep", _l("Sales rep")), ("manager", _l("Manager")), ("admin", _l("Administrator"))]
+    """Roles for a select field, with translated labels."""
+    return [SelectChoice(code, label) for code, label in ROLE_LABELS.items()]
+
+
+def team_choices():
+    """Teams for a select field, "no team" (0) first."""
+    teams = db.session.scalars(select(Team).order_by(Team.name))
+    return [SelectChoice(0, "—")] + [SelectChoice(t.id, t.name) for t in teams]
 
 
 def locale_choices():
-    return [("vi", "Tiếng Việt"), ("en", "English")]
+    """Languages for a select field, each named in its own language."""
+    return [SelectChoice("vi", "Tiếng Việt"), SelectChoice("en", "English")]
 
 
-class UserForm(FlaskForm):
+class UserForm(BaseForm):
     email = EmailField(_l("Email"), filters=[strip], validators=[DataRequired(REQUIRED), Email(_l("Enter a valid email address.")), Length(max=254)])
     name = StringField(_l("Full name"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=120)])
     phone = StringField(_l("Phone"), filters=[strip], validators=[Optional(), Length(max=30)])
@@ -38,6 +43,7 @@ class UserForm(FlaskForm):
     def __init__(self, *args, editing=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.editing = editing
+        self.team_id.choices = team_choices()
 
     def validate_email(self, field):
         email = User.normalise_email(field.data)
@@ -65,7 +71,7 @@ class NewUserForm(UserForm):
     )
 
 
-class TeamForm(FlaskForm):
+class TeamForm(BaseForm):
     name = StringField(_l("Team name"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=120)])
     submit = SubmitField(_l("Add team"))
 

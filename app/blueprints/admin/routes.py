@@ -1,5 +1,5 @@
 """Administration: users, roles, teams, invitations."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -8,8 +8,9 @@ from sqlalchemy.orm import selectinload
 from app.access import roles
 from app.blueprints.admin.forms import NewUserForm, TeamForm, UserForm
 from app.extensions import db
+from app.htmx import render_page_or_block
 from app.models import Team, User
-from app.services.users import UserRuleError, create_team, create_user, reissue_invitation, team_choices, update_user
+from app.services.users import UserRuleError, create_team, create_user, reissue_invitation, update_user
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -18,14 +19,13 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @roles("admin")
 def users():
     people = db.session.scalars(select(User).options(selectinload(User.team)).order_by(User.active.desc(), User.name)).all()
-    return render_template("admin/users.html", users=people)
+    return render_page_or_block("admin/users.html", users=people)
 
 
 @bp.route("/users/new", methods=["GET", "POST"])
 @roles("admin")
 def new_user():
     form = NewUserForm()
-    form.team_id.choices = team_choices()
     if form.validate_on_submit():
         user, token = create_user(
             email=form.email.data, name=form.name.data, role=form.role.data, actor=current_user,
@@ -35,9 +35,9 @@ def new_user():
         )
         flash(_("User %(name)s created.", name=user.name), "success")
         if token:
-            return render_template("admin/invitation_link.html", user=user, link=url_for("auth.accept_invitation", token=token, _external=True))
+            return render_page_or_block("admin/invitation_link.html", user=user, link=url_for("auth.accept_invitation", token=token, _external=True))
         return redirect(url_for("admin.users"), code=303)
-    return render_template("admin/user_form.html", form=form, user=None), (400 if form.errors else 200)
+    return render_page_or_block("admin/user_form.html", form=form, user=None), (400 if form.errors else 200)
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -45,7 +45,6 @@ def new_user():
 def edit_user(user_id):
     user = db.get_or_404(User, user_id)
     form = UserForm(obj=user, editing=user)
-    form.team_id.choices = team_choices()
     if request.method == "GET":
         form.team_id.data = user.team_id or 0
     if form.validate_on_submit():
@@ -60,7 +59,7 @@ def edit_user(user_id):
         else:
             flash(_("Changes saved."), "success")
             return redirect(url_for("admin.users"), code=303)
-    return render_template("admin/user_form.html", form=form, user=user), (400 if form.errors else 200)
+    return render_page_or_block("admin/user_form.html", form=form, user=user), (400 if form.errors else 200)
 
 
 @bp.route("/users/<int:user_id>/invitation", methods=["POST"])
@@ -68,7 +67,7 @@ def edit_user(user_id):
 def invite_again(user_id):
     user = db.get_or_404(User, user_id)
     token = reissue_invitation(user, current_user, ip=request.remote_addr)
-    return render_template("admin/invitation_link.html", user=user, link=url_for("auth.accept_invitation", token=token, _external=True))
+    return render_page_or_block("admin/invitation_link.html", user=user, link=url_for("auth.accept_invitation", token=token, _external=True))
 
 
 @bp.route("/teams", methods=["GET", "POST"])
@@ -80,4 +79,4 @@ def teams():
         flash(_("Team added."), "success")
         return redirect(url_for("admin.teams"), code=303)
     all_teams = db.session.scalars(select(Team).options(selectinload(Team.members)).order_by(Team.name)).all()
-    return render_template("admin/teams.html", form=form, teams=all_teams), (400 if form.errors else 200)
+    return render_page_or_block("admin/teams.html", form=form, teams=all_teams), (400 if form.errors else 200)

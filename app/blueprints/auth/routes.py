@@ -4,12 +4,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from app.access import public, signed_in
-from app.blueprints.auth.forms import LoginForm, SetPasswordForm
+from app.blueprints.auth.forms import LanguageForm, LoginForm, SetPasswordForm
 from app.blueprints.auth.session import is_safe_next
 from app.extensions import db, limiter
 from app.models import Invitation, User
 from app.models.audit import record
 from app.models.base import utcnow
+from app.services.auth import authenticate
 
 bp = Blueprint("auth", __name__)
 
@@ -18,18 +19,31 @@ def _login_limit():
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _login_ip_limit():
+    return current_app.config["LOGIN_IP_RATE_LIMIT"]
+
+
+def _address_and_account():
+    """Rate-limit key: client address plus the e-mail tried (a shared office IP is not one person)."""
+    return f"{request.remote_addr}|{User.normalise_email(request.form.get('email'))}"
+
+
+def _failed(response):
+    """Only failed attempts count towards the limits: a successful sign-in redirects with 303."""
+    return response.status_code != 303
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, key_func=_address_and_account, methods=["POST"], deduct_when=_failed)
+@limiter.limit(_login_ip_limit, methods=["POST"], deduct_when=_failed)
 @public
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.today"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = User.by_email(form.email.data)
-        if user is None:
-            User.verify_dummy_password(form.password.data)
-        elif user.active and user.check_password(form.password.data):
+        user = authenticate(form.email.data, form.password.data)
+        if user is not None:
             _start_session(user, remember=form.remember.data)
             target = request.args.get("next")
             return redirect(target if is_safe_next(target) else url_for("main.today"), code=303)
@@ -58,6 +72,10 @@ def _start_session(user, remember):
 @bp.route("/logout", methods=["POST"])
 @signed_in
 def logout():
+    # Rotating the token invalidates every copy of this user's cookies (session and remember-me),
+    # on every device: signed-cookie sessions cannot be revoked one by one.
+    current_user.end_sessions()
+    db.session.commit()
     logout_user()  # also tells Flask-Login to delete the remember-me cookie
     _reset_session()
     flash(_("You have signed out."), "info")
@@ -65,7 +83,7 @@ def logout():
 
 
 @bp.route("/invite/<token>", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], deduct_when=_failed)
 @public
 def accept_invitation(token):
     invitation = Invitation.find_usable(token)
@@ -89,13 +107,13 @@ def accept_invitation(token):
 @bp.route("/language", methods=["POST"])
 @public
 def set_language():
-    lang = request.form.get("lang")
-    if lang not in current_app.config["LANGUAGES"]:
+    form = LanguageForm()
+    if not form.validate_on_submit():
         flash(_("Unknown language."), "error")
         return redirect(url_for("main.today"), code=303)
-    session["lang"] = lang
+    session["lang"] = form.lang.data
     if current_user.is_authenticated:
-        current_user.locale = lang
+        current_user.locale = form.lang.data
         db.session.commit()
-    target = request.form.get("next")
+    target = form.next.data
     return redirect(target if is_safe_next(target) else url_for("main.today"), code=303)

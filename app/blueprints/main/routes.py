@@ -14,8 +14,7 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @signed_in
 def today():
-    overdue, due_today = due_today_for(current_user)
-    return render_page_or_block("main/today.html", overdue=overdue, due_today=due_today)
+    return render_page_or_block("main/today.html", agenda=due_today_for(current_user))
 
 
 @bp.route("/healthz")
