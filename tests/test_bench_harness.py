@@ -1,0 +1,72 @@
+"""A fast smoke test of the benchmark harness: tiny bench data, one server scenario against the floor."""
+import threading
+
+import pytest
+from sqlalchemy import func, select
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.extensions import db
+from app.models import Activity, Customer, Deal, DealStageChange, User
+from app.seed.bench import BENCH_PASSWORD, load_bench
+from bench.scenarios import Scenario, add_ratios, measure
+from bench.server import signed_in_session
+
+TINY = dict(reps=3, customers=300, deals=120, activities=1500, seed=7)
+
+
+def count(model):
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_bench_seed_is_realistic_deterministic_and_refuses_a_used_database():
+    load_bench(**TINY, echo=lambda *_: None)
+    assert (count(Customer), count(Deal), count(Activity)) == (300, 120, 1500)
+    assert count(User) == 3 + 1 + 1  # reps, one manager per 10 reps, the admin
+    assert count(DealStageChange) >= 120
+    first = db.session.get(Customer, 1)
+    assert first.search_text and first.phone.startswith("+84") and first.owner.role == "rep"
+    assert all(d.value_vnd % 100_000 == 0 and d.value_vnd >= 2_000_000 for d in db.session.scalars(select(Deal)))
+    with pytest.raises(RuntimeError):
+        load_bench(**TINY, echo=lambda *_: None)
+
+
+def test_bench_seed_is_the_same_for_the_same_seed():
+    load_bench(**TINY, echo=lambda *_: None)
+    names = db.session.scalars(select(Customer.name).order_by(Customer.id).limit(20)).all()
+    db.session.remove()
+    from tests.conftest import _clean_tables
+
+    _clean_tables()
+    load_bench(**TINY, echo=lambda *_: None)
+    assert db.session.scalars(select(Customer.name).order_by(Customer.id).limit(20)).all() == names
+
+
+def test_a_scenario_is_measured_against_the_floor(app):
+    load_bench(**TINY, echo=lambda *_: None)
+    bench_app = create_app({
+        "SECRET_KEY": "bench", "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+        "BENCH_MODE": True, "SESSION_COOKIE_SECURE": False, "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+    })
+    server = make_server("127.0.0.1", 0, bench_app, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        session = signed_in_session(base, "rep1@bench.fieldcrm.vn", BENCH_PASSWORD)
+        results = add_ratios([
+            measure(session, base, Scenario("floor (bare page)", "rep", "/bench/floor"), warmups=1, requests_count=5),
+            measure(session, base, Scenario("Today", "rep", "/"), warmups=1, requests_count=5),
+            measure(session, base, Scenario("Deal page", "rep", missing="#4")),
+        ])
+    finally:
+        server.shutdown()
+        with bench_app.app_context():
+            db.engine.dispose()
+    floor, today, missing = results
+    assert floor.count == today.count == 5 and floor.errors == today.errors == 0
+    assert floor.ratio_p50 == 1.0 and today.ratio_p50 > 0 and today.server_ms_p95 >= today.server_ms_p50 > 0
+    assert today.bytes > 1000 and missing.count == 0 and missing.missing == "#4"
+
+
+def test_the_floor_exists_only_in_bench_mode(app):
+    assert "bench.floor" not in app.view_functions
