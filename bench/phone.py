@@ -15,7 +15,8 @@ BUDGET = {"kb": 50, "requests": 5, "slow_load_ms": 1200}
 
 def _load(browser, url, cookies, throttled):
     context = browser.new_context(**PHONE)  # a new context: empty cache
-    context.add_cookies(cookies)
+    if cookies:
+        context.add_cookies(cookies)
     page = context.new_page()
     cdp = context.new_cdp_session(page)
     cdp.send("Network.enable")
@@ -37,7 +38,7 @@ def _load(browser, url, cookies, throttled):
 
 def measure_pages(base_url, session, pages):
     """[{page, requests, kb, dcl, load, slow dcl, slow load, within budget}] for each (name, path)."""
-    cookies = [{"name": c.name, "value": c.value, "url": base_url} for c in session.cookies]
+    cookies = [{"name": c.name, "value": c.value, "url": base_url} for c in session.cookies] if session else []
     rows = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

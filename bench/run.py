@@ -52,9 +52,10 @@ def run_phone(database_url):
     from bench.phone import measure_pages
 
     ids = ids_in(database_url)
-    pages = [(name, path or f"/customers/{ids['customer']}") for name, path in MAIN_PAGES]
+    pages = [(name, path or f"/customers/{ids['customer']}") for name, path in MAIN_PAGES if path != "/login"]
     with Gunicorn(database_url) as server:
-        return measure_pages(server.url, signed_in_session(server.url, REP, PASSWORD), pages)
+        anonymous = measure_pages(server.url, None, [("Login", "/login")])
+        return anonymous + measure_pages(server.url, signed_in_session(server.url, REP, PASSWORD), pages)
 
 
 def run_taps():
