@@ -7,6 +7,7 @@ from bench.scenarios import p95
 from bench.server import signed_in_session
 
 THINK_SECONDS = (0.5, 1.5)  # a rep reads the page before the next tap
+SPAWN_PER_SECOND = 10  # reps start like Locust's spawn rate, not all signing in within the same second
 
 
 def _journey(ids):
@@ -26,8 +27,9 @@ def run_load(base_url, users, ids_for, duration=60, password="bench-password"):
     samples, errors, lock = [], [], threading.Lock()
     deadline = time.monotonic() + duration
 
-    def rep(email):
+    def rep(email, index):
         rng = random.Random(email)
+        time.sleep(index / SPAWN_PER_SECOND)
         try:
             session = signed_in_session(base_url, email, password)
         except Exception as error:  # a failed sign-in is an error of the run, reported below
@@ -52,7 +54,7 @@ def run_load(base_url, users, ids_for, duration=60, password="bench-password"):
                         errors.append(f"{label}: {getattr(response, 'status_code', response)}")
                 time.sleep(rng.uniform(*THINK_SECONDS))
 
-    threads = [threading.Thread(target=rep, args=(email,), daemon=True) for email in users]
+    threads = [threading.Thread(target=rep, args=(email, i), daemon=True) for i, email in enumerate(users)]
     started = time.monotonic()
     for thread in threads:
         thread.start()
