@@ -194,4 +194,7 @@ def load_bench(reps=50, customers=100_000, deals=50_000, activities=500_000, see
     echo(f"activities: {activities}")
     _reset_sequences(Team, User, Customer, Deal, DealStageChange, Activity)
     db.session.commit()
+    # Fresh planner statistics: right after a bulk load PostgreSQL (and SQLite) would plan blind.
+    db.session.execute(text("ANALYZE"))
+    db.session.commit()
     return {"users": len(users), "customers": customers, "deals": deals, "activities": activities}
