@@ -7,7 +7,7 @@ export FLASK_APP := wsgi.py
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test bench bench-quick bench-load translations system-deps system-deps-test extract-messages clean
+.PHONY: run test bench bench-quick bench-load bench-clean translations system-deps system-deps-test extract-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ bench-quick: $(VENV)/.dev-installed system-deps-test translations node_modules/.
 
 bench-load: $(VENV)/.dev-installed system-deps-test translations
 	$(BIN)/python -m bench.load
+
+# Drop cached bench databases (bench/.cache, and fieldcrm_bench_* on BENCH_DATABASE_URL).
+bench-clean: $(VENV)/.dev-installed
+	$(BIN)/python -m bench.data clean
 
 # Refresh the message catalogue after adding or changing user-visible strings.
 extract-messages: $(VENV)/.runtime-installed

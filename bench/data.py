@@ -68,3 +68,21 @@ def database_for(params, base_url=None):
     seconds = time.perf_counter() - started
     marker.write_text(f"{seconds:.1f}\n")
     return target, seconds
+
+
+def clean(base_url=None):
+    """Remove every cached bench database (SQLite files, and fieldcrm_bench_* on base_url)."""
+    import shutil
+
+    shutil.rmtree(CACHE, ignore_errors=True)
+    if base_url:
+        admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            names = conn.execute(text("SELECT datname FROM pg_database WHERE datname LIKE 'fieldcrm_bench_%'")).scalars().all()
+            for name in names:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["clean"]:
+    clean(os.environ.get("BENCH_DATABASE_URL"))

@@ -2,11 +2,24 @@
 
 rep: own records · manager: records owned by anyone in their team · admin: all.
 """
-from flask import abort
+from flask import abort, g, has_request_context
 from sqlalchemy import select, true
 
 from app.extensions import db
 from app.models import User
+
+
+def team_member_ids(manager):
+    """Ids of the manager and everyone in their team, read once per request.
+
+    A literal id list (not a subquery) lets SQLite and PostgreSQL seek the
+    owner indexes once per member instead of scanning them.
+    """
+    cache = g.setdefault("_team_member_ids", {}) if has_request_context() else {}
+    if manager.id not in cache:
+        members = db.session.scalars(select(User.id).where(User.team_id == manager.team_id)).all()
+        cache[manager.id] = sorted(set(members) | {manager.id})
+    return cache[manager.id]
 
 
 def visible_owner_condition(model, user):
@@ -14,8 +27,7 @@ def visible_owner_condition(model, user):
     if user.role == "admin":
         return true()
     if user.role == "manager" and user.team_id is not None:
-        team_member_ids = select(User.id).where(User.team_id == user.team_id).scalar_subquery()
-        return model.owner_id.in_(team_member_ids) | (model.owner_id == user.id)
+        return model.owner_id.in_(team_member_ids(user))
     return model.owner_id == user.id
 
 

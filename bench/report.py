@@ -1,0 +1,71 @@
+"""Print bench/results/latest.json (and load-latest.json) as the Markdown tables of the README."""
+import json
+
+from bench.data import ROOT
+
+RESULTS = ROOT / "bench" / "results"
+
+
+def _server_table(section):
+    lines = ["| scenario | who | p50 ms | p95 ms | × floor p50 | × floor p95 | bytes | gzip/br bytes |",
+             "|---|---|---:|---:|---:|---:|---:|---:|"]
+    for r in section["full"]["scenarios"]:
+        if r["missing"]:
+            lines.append(f"| {r['name']} | {r['who']} | — | — | — | — | — | not built yet (issue {r['missing']}) |")
+        else:
+            lines.append(f"| {r['name']} | {r['who']} | {r['server_ms_p50']} | {r['server_ms_p95']} | {r['ratio_p50']} | "
+                         f"{r['ratio_p95']} | {r['bytes']} | {r['wire_bytes']} |")
+    return lines
+
+
+def _scaling_table(sections):
+    names = list(sections)
+    lines = ["| scenario | who | " + " | ".join(f"{n} p95 ratio (growth)" for n in names) + " |",
+             "|---|---|" + "---:|" * len(names)]
+    rows = {}
+    for name in names:
+        for row in sections[name]["scaling"]:
+            verdict = "ok" if row["ok"] else "**over**"
+            rows.setdefault((row["scenario"], row["who"]), {})[name] = f"{row['ratio']} ({row['growth_ms']:+.1f} ms) {verdict}"
+    for (scenario, who), cells in rows.items():
+        lines.append(f"| {scenario} | {who} | " + " | ".join(cells.get(n, "—") for n in names) + " |")
+    return lines
+
+
+def main():
+    report = json.loads((RESULTS / "latest.json").read_text())
+    machine = report["machine"]
+    out = [f"Measured {machine['date'][:10]} on {machine['cpus']} cores, Python {machine['python']}, {machine['platform']}.", ""]
+    for name, section in report["databases"].items():
+        out += [f"**{name}, full scale** ({section['full']['params']}):", ""] + _server_table(section) + [""]
+    out += ["**Scaling** (p95 at full scale ÷ p95 at 1/10 scale; goal ≤ 1.3, growth under 1 ms is noise):", ""]
+    out += _scaling_table(report["databases"]) + [""]
+    if report.get("phone"):
+        out += ["**Phone first load** (Chromium 390×844, empty cache; budget ≤ 50 KB, ≤ 5 requests, "
+                "load ≤ 1200 ms on slow 4G with 4× CPU slowdown):", "",
+                "| page | requests | KB over the wire | DCL ms | load ms | slow 4G DCL ms | slow 4G load ms | budget |",
+                "|---|---:|---:|---:|---:|---:|---:|---|"]
+        for r in report["phone"]:
+            out.append(f"| {r['page']} | {r['requests']} | {r['kb']} | {r['dcl_ms']} | {r['load_ms']} | {r['slow_dcl_ms']} | "
+                       f"{r['slow_load_ms']} | {'ok' if r['within_budget'] else '**over**'} |")
+        out.append("")
+    if report.get("taps"):
+        out += ["**Taps per journey** (typing not counted):", "", "| journey | taps | key presses | budget |", "|---|---:|---:|---|"]
+        for r in report["taps"]:
+            if r.get("missing"):
+                out.append(f"| {r['journey']} | — | — | ≤ {r['budget_taps']} taps (not built yet) |")
+            else:
+                out.append(f"| {r['journey']} | {r['taps']} | {r['keys']} | ≤ {r['budget_taps']} taps |")
+        out.append("")
+    load_path = RESULTS / "load-latest.json"
+    if load_path.exists():
+        load = json.loads(load_path.read_text())
+        out += [f"**Load run** (`make bench-load`): {load['users']} reps for {load['duration_s']} s, "
+                f"{load['requests']} requests, {load['requests_per_s']} req/s, p50 {load['p50_ms']} ms, "
+                f"p95 {load['p95_ms']} ms, p99 {load['p99_ms']} ms, {load['errors']} errors "
+                "(budget: 0 errors, page p95 ≤ 300 ms).", ""]
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
