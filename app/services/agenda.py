@@ -9,7 +9,7 @@ from app.extensions import db
 from app.formatting import local_today, user_zone
 from app.models import Activity
 
-AGENDA_LIMIT = 50
+AGENDA_LIMIT = 20  # per section: a phone screen, not a report; the totals say how many more
 
 
 @dataclass
