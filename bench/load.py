@@ -25,18 +25,31 @@ def _journey(ids):
 def run_load(base_url, users, ids_for, duration=60, password="bench-password"):
     """Run len(users) simulated reps for duration seconds; returns the summary dict."""
     samples, errors, lock = [], [], threading.Lock()
-    deadline = time.monotonic() + duration
+    # Like Locust with --reset-stats: reps sign in during the ramp-up (scrypt is meant to be slow),
+    # then every rep starts the measured journey at once.
+    window = {}
+
+    def open_window():
+        window["started"] = time.monotonic()
+        window["deadline"] = window["started"] + duration
+
+    all_signed_in = threading.Barrier(len(users) + 1, action=open_window)
 
     def rep(email, index):
         rng = random.Random(email)
         time.sleep(index / SPAWN_PER_SECOND)
+        session = None
         try:
             session = signed_in_session(base_url, email, password)
         except Exception as error:  # a failed sign-in is an error of the run, reported below
             with lock:
                 errors.append(f"{email}: {error}")
+        all_signed_in.wait()
+        if session is None:
             return
         ids = ids_for(email)
+        deadline = window["deadline"]
+        time.sleep(rng.uniform(*THINK_SECONDS))  # reps are not in lock-step: no thundering herd at the start
         while time.monotonic() < deadline:
             for label, path, _is_page in _journey(ids):
                 if time.monotonic() >= deadline:
@@ -55,9 +68,10 @@ def run_load(base_url, users, ids_for, duration=60, password="bench-password"):
                 time.sleep(rng.uniform(*THINK_SECONDS))
 
     threads = [threading.Thread(target=rep, args=(email, i), daemon=True) for i, email in enumerate(users)]
-    started = time.monotonic()
     for thread in threads:
         thread.start()
+    all_signed_in.wait()
+    started = window["started"]
     for thread in threads:
         thread.join(timeout=duration + 60)
     wall = time.monotonic() - started
