@@ -1,0 +1,102 @@
+"""Deal rules: moving between stages, and when a deal counts as stale."""
+from datetime import timedelta
+
+from flask_babel import force_locale, gettext
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.extensions import db
+from app.models import Activity, Deal, DealStageChange, Stage
+from app.models.base import utcnow
+
+HANDOVER_DUE_IN = timedelta(days=1)
+
+
+class StaleVersion(Exception):
+    """The deal changed since the user loaded it; carries the current deal."""
+
+    def __init__(self, deal):
+        super().__init__(f"deal {deal.id} is at version {deal.version}")
+        self.deal = deal
+
+
+class MoveRefused(ValueError):
+    """A move the rules do not allow; `code` names the rule."""
+
+    def __init__(self, code):
+        super().__init__(code)
+        self.code = code
+
+
+def move_deal(deal, to_stage, actor, expected_version, lost_reason=None, now=None):
+    """Move deal to to_stage for actor, if nobody changed it since expected_version; returns the change or None.
+
+    Lost needs a reason. Won makes the customer a customer and gives the owner a hand-over task.
+    Raises StaleVersion or MoveRefused; nothing is written then.
+    """
+    now = now or utcnow()
+    if deal.version != expected_version:
+        raise StaleVersion(deal)
+    if to_stage.id == deal.stage_id:
+        return None
+    reason = (lost_reason or "").strip()
+    if to_stage.is_lost and not reason:
+        raise MoveRefused("lost_reason_required")
+    change = DealStageChange(deal=deal, from_stage_id=deal.stage_id, to_stage=to_stage, changed_by_id=actor.id, changed_at=now)
+    db.session.add(change)
+    deal.stage = to_stage
+    deal.stage_entered_at = now
+    deal.closed_at = None if to_stage.is_open else now
+    deal.lost_reason = reason if to_stage.is_lost else None
+    if to_stage.is_won:
+        deal.customer.lifecycle = "customer"
+        db.session.add(_handover_task(deal, now))
+    try:
+        db.session.commit()  # the version column turns a concurrent change into StaleDataError
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleVersion(db.session.get(Deal, deal.id, populate_existing=True)) from None
+    return change
+
+
+def _handover_task(deal, now):
+    with force_locale(deal.owner.locale):
+        subject = gettext("Hand over: %(title)s", title=deal.title)
+    return Activity(kind="task", subject=subject[:200], owner_id=deal.owner_id, customer_id=deal.customer_id,
+                    deal_id=deal.id, due_at=now + HANDOVER_DUE_IN)
+
+
+def next_activity_due(now=None):
+    """Correlated subquery: the earliest open activity of a deal that is still ahead (None when there is none)."""
+    now = now or utcnow()
+    return (
+        select(func.min(Activity.due_at))
+        .where(Activity.deal_id == Deal.id, Activity.done_at.is_(None), Activity.due_at >= now)
+        .correlate(Deal)
+        .scalar_subquery()
+    )
+
+
+def stale_condition(now=None):
+    """SQL: an open deal with nothing scheduled ahead (none at all, or only overdue) is stale.
+
+    A scheduled future activity means not stale, whatever the deal's age in its stage; without
+    one, a deal is stale anyway, and its time in stage only adds a reason (see stale_reasons).
+    """
+    now = now or utcnow()
+    scheduled_ahead = exists().where(
+        Activity.deal_id == Deal.id, Activity.done_at.is_(None), Activity.due_at >= now
+    )
+    return and_(~scheduled_ahead, Deal.stage.has(and_(Stage.is_won.is_(False), Stage.is_lost.is_(False))))
+
+
+def stale_reasons(deal, next_due, overdue_exists, now=None):
+    """Why a card is marked stale: [] when a future activity is scheduled or the deal is closed."""
+    now = now or utcnow()
+    if not deal.stage.is_open or next_due is not None:
+        return []
+    reasons = ["overdue" if overdue_exists else "no_next_step"]
+    if deal.stage_entered_at < now - timedelta(days=deal.stage.stale_after_days):
+        reasons.append("too_long_in_stage")
+    return reasons
+
