@@ -26,6 +26,16 @@ def wants_fragment():
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
+def current_url_args():
+    """Query arguments of the page an htmx request came from (HX-Current-URL), e.g. the board's filters."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from werkzeug.datastructures import MultiDict
+
+    current = getattr(getattr(request, "htmx", None), "current_url", None) or ""
+    return MultiDict(parse_qs(urlsplit(current).query))
+
+
 def render_page_or_block(template, block="content", **context):
     """Render the whole page, or only its named block for an htmx fragment request."""
     if wants_fragment():

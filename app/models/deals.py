@@ -1,11 +1,12 @@
 """Pipeline stages, deals and their stage history."""
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.models.base import TimestampMixin, UTCDateTime, utcnow
+from app.text import fold
 
 
 class Stage(db.Model):
@@ -59,6 +60,8 @@ class Deal(TimestampMixin, db.Model):
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"))
     stage_id: Mapped[int] = mapped_column(ForeignKey("stages.id", ondelete="RESTRICT"))
     title: Mapped[str] = mapped_column(String(200))
+    # Folded title for diacritic-insensitive search; the customer's name is matched through a join.
+    search_text: Mapped[str] = mapped_column(Text, default="")
     value_vnd: Mapped[int] = mapped_column(BigInteger, default=0)
     expected_close: Mapped[date | None] = mapped_column(index=True)
     lost_reason: Mapped[str | None] = mapped_column(Text)
@@ -76,6 +79,12 @@ class Deal(TimestampMixin, db.Model):
     def weighted_value_vnd(self):
         """Value times the stage's win probability, in whole đồng (rounded half up)."""
         return (self.value_vnd * self.stage.probability + 50) // 100
+
+
+@event.listens_for(Deal, "before_insert")
+@event.listens_for(Deal, "before_update")
+def _keep_search_text(_mapper, _connection, deal):
+    deal.search_text = fold(deal.title)
 
 
 class DealStageChange(db.Model):

@@ -139,7 +139,8 @@ def load_bench(reps=50, customers=100_000, deals=50_000, activities=500_000, see
         closed = entered if not stage.is_open else None
         deal_rows.append(dict(
             id=did, customer_id=customer_id, owner_id=owner_of[customer_id], stage_id=stage.id,
-            title=rng.choice(DEAL_TITLES).format(n=rng.choice((2, 5, 10, 20, 50))), value_vnd=_amount(rng),
+            title=(title := rng.choice(DEAL_TITLES).format(n=rng.choice((2, 5, 10, 20, 50)))), search_text=fold(title),
+            value_vnd=_amount(rng),
             expected_close=today + timedelta(days=rng.randint(-10, 90)) if stage.is_open else None,
             lost_reason=rng.choice(LOST_REASONS) if stage.is_lost else None, stage_entered_at=entered, closed_at=closed,
             version=1, created_at=entered - timedelta(days=rng.randint(1, 60)), updated_at=entered,

@@ -1,26 +1,196 @@
-"""Pipeline figures: counts and values per stage, from aggregate queries."""
+"""The pipeline board: filters, column totals from aggregate queries, and pages of cards."""
+from dataclasses import dataclass, field
+from datetime import date
+
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager, selectinload
 
 from app.extensions import db
-from app.models import Deal, Stage
-from app.services.scope import visible_owner_condition
+from app.formatting import local_today
+from app.models import Activity, Customer, Deal, Stage, User
+from app.models.base import utcnow
+from app.services.deals import stale_reasons
+from app.services.scope import users_visible_to, visible_owner_condition
+from app.text import search_terms
+
+CARDS_PER_PAGE = 20
 
 
-def stage_totals(user):
-    """[(stage, count, value_vnd, weighted_vnd)] for the deals user may see, in stage order."""
+@dataclass(frozen=True)
+class BoardFilter:
+    """What the board shows; every value comes from an allow-list, so it is safe in URLs and queries."""
+
+    owner: str = ""  # "mine", "team", "all" or a user id; "" means the role's default
+    q: str = ""
+    closing_this_month: bool = False
+
+    @classmethod
+    def from_args(cls, args, user):
+        """Read ?owner=&q=&closing= and drop whatever user may not ask for."""
+        owner = args.get("owner", "")
+        allowed = {"mine"} | ({"team"} if user.role == "manager" else set()) | ({"all"} if user.is_admin else set())
+        if owner not in allowed:
+            owner = owner if owner.isdigit() and int(owner) in _visible_user_ids(user) else ""
+        return cls(owner=owner, q=args.get("q", "")[:100].strip(), closing_this_month=args.get("closing") == "month")
+
+    def effective_owner(self, user):
+        if self.owner:
+            return self.owner
+        return {"admin": "all", "manager": "team"}.get(user.role, "mine")
+
+    def conditions(self, user, today=None):
+        """SQL conditions for Deal (joined with Customer when searching)."""
+        conditions = [visible_owner_condition(Deal, user)]
+        owner = self.effective_owner(user)
+        if owner == "mine":
+            conditions.append(Deal.owner_id == user.id)
+        elif owner.isdigit():
+            conditions.append(Deal.owner_id == int(owner))
+        for term in search_terms(self.q):
+            pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            conditions.append(Deal.search_text.like(pattern, escape="\\") | Customer.search_text.like(pattern, escape="\\"))
+        if self.closing_this_month:
+            first, last = month_bounds(today or local_today())
+            conditions.append(Deal.expected_close.between(first, last))
+        return conditions
+
+    @property
+    def needs_customer_join(self):
+        return bool(self.q)
+
+    def as_args(self):
+        """The filter as URL query arguments (only the ones that are set)."""
+        args = {"owner": self.owner or None, "q": self.q or None, "closing": "month" if self.closing_this_month else None}
+        return {key: value for key, value in args.items() if value}
+
+
+def _visible_user_ids(user):
+    return set(db.session.scalars(users_visible_to(user).with_only_columns(User.id)))
+
+
+def month_bounds(day):
+    """First and last date of day's month."""
+    first = day.replace(day=1)
+    next_month = date(first.year + (first.month // 12), first.month % 12 + 1, 1)
+    return first, date.fromordinal(next_month.toordinal() - 1)
+
+
+def owner_choices(user):
+    """(value, label) pairs for the owner filter, in the order shown."""
+    choices = [("mine", None)]
+    if user.role == "manager":
+        choices.insert(0, ("team", None))
+    if user.is_admin:
+        choices.insert(0, ("all", None))
+    if user.role in ("manager", "admin"):
+        choices += [(str(u.id), u.name) for u in db.session.scalars(users_visible_to(user)) if u.id != user.id]
+    return choices
+
+
+@dataclass
+class Column:
+    stage: Stage
+    count: int = 0
+    value_vnd: int = 0
+    cards: list = field(default_factory=list)
+    has_more: bool = False
+
+    @property
+    def weighted_vnd(self):
+        return (self.value_vnd * self.stage.probability + 50) // 100
+
+
+@dataclass
+class Card:
+    deal: Deal
+    next_activity: Activity | None
+    stale: list
+    days_in_stage: int
+
+
+def stages():
+    return db.session.scalars(select(Stage).order_by(Stage.position)).all()
+
+
+def stage_totals(user, board_filter=None):
+    """{stage_id: (count, value_vnd)} for the deals user may see through the filter."""
+    board_filter = board_filter or BoardFilter()
     # Grouped by owner too, so the covering index (owner_id, stage_id, value_vnd) answers it alone;
     # the few (owner, stage) rows are then added up here.
-    totals = (
-        select(Deal.stage_id, func.count(Deal.id), func.coalesce(func.sum(Deal.value_vnd), 0))
-        .where(visible_owner_condition(Deal, user))
-        .group_by(Deal.owner_id, Deal.stage_id)
+    stmt = select(Deal.stage_id, func.count(Deal.id), func.coalesce(func.sum(Deal.value_vnd), 0))
+    if board_filter.needs_customer_join:
+        stmt = stmt.join(Deal.customer)
+    stmt = stmt.where(*board_filter.conditions(user)).group_by(Deal.owner_id, Deal.stage_id)
+    totals = {}
+    for stage_id, count, value in db.session.execute(stmt):
+        previous_count, previous_value = totals.get(stage_id, (0, 0))
+        totals[stage_id] = (previous_count + count, previous_value + int(value))
+    return totals
+
+
+def column_cards(user, stage, board_filter, offset=0, now=None):
+    """(cards, has_more): one page of a column, newest in the stage first, with next steps and stale marks."""
+    now = now or utcnow()
+    stmt = (
+        select(Deal).join(Deal.customer)
+        .where(Deal.stage_id == stage.id, *board_filter.conditions(user))
+        .options(contains_eager(Deal.customer), selectinload(Deal.owner))
+        .order_by(Deal.stage_entered_at.desc(), Deal.id.desc())
+        .offset(max(offset, 0)).limit(CARDS_PER_PAGE + 1)
     )
-    by_stage = {}
-    for stage_id, count, value in db.session.execute(totals):
-        previous_count, previous_value = by_stage.get(stage_id, (0, 0))
-        by_stage[stage_id] = (previous_count + count, previous_value + int(value))
-    rows = []
-    for stage in db.session.scalars(select(Stage).order_by(Stage.position)):
-        count, value = by_stage.get(stage.id, (0, 0))
-        rows.append((stage, count, value, (value * stage.probability + 50) // 100))
-    return rows
+    deals = db.session.scalars(stmt).unique().all()
+    has_more = len(deals) > CARDS_PER_PAGE
+    deals = deals[:CARDS_PER_PAGE]
+    return cards_for(deals, now), has_more
+
+
+def cards_for(deals, now=None):
+    """Cards for deals, with two queries for all of them (next step, overdue), whatever their number."""
+    now = now or utcnow()
+    ids = [d.id for d in deals]
+    upcoming, overdue = {}, set()
+    if ids:
+        open_activities = (Activity.deal_id.in_(ids), Activity.done_at.is_(None), Activity.due_at.is_not(None))
+        for activity in db.session.scalars(
+            select(Activity).where(*open_activities, Activity.due_at >= now).order_by(Activity.deal_id, Activity.due_at)
+        ):
+            upcoming.setdefault(activity.deal_id, activity)
+        overdue = set(db.session.scalars(select(Activity.deal_id).where(*open_activities, Activity.due_at < now).distinct()))
+    cards = []
+    for deal in deals:
+        following = upcoming.get(deal.id)
+        reasons = stale_reasons(deal, following.due_at if following else None, deal.id in overdue, now)
+        cards.append(Card(deal, following, reasons, max((now - deal.stage_entered_at).days, 0)))
+    return cards
+
+
+def board(user, board_filter, now=None):
+    """Every column: totals from one aggregate query, and the first page of cards."""
+    totals = stage_totals(user, board_filter)
+    columns = []
+    for stage in stages():
+        count, value = totals.get(stage.id, (0, 0))
+        column = Column(stage, count, value)
+        if count:
+            column.cards, column.has_more = column_cards(user, stage, board_filter, now=now)
+        columns.append(column)
+    return columns
+
+
+def column_head(user, stage, board_filter):
+    """A column with its totals only (for the header after a move)."""
+    count, value = stage_totals(user, board_filter).get(stage.id, (0, 0))
+    return Column(stage, count, value)
+
+
+
+def lost_reasons():
+    """Suggested lost reasons (LOST_REASONS in the configuration); a rep may also type their own."""
+    from flask import current_app
+    from flask_babel import gettext
+
+    configured = current_app.config.get("LOST_REASONS")
+    if configured:
+        return list(configured)
+    return [gettext("Price higher than a competitor"), gettext("No budget yet"), gettext("Chose another supplier"),
+            gettext("Could not reach the decision maker"), gettext("Delivery time did not fit")]

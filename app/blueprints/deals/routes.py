@@ -1,0 +1,77 @@
+"""A deal's page, and moving a deal between stages (htmx)."""
+from flask import Blueprint, flash, make_response, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.access import signed_in
+from app.blueprints.deals.forms import MoveForm
+from app.extensions import db
+from app.htmx import current_url_args, render_page_or_block, wants_fragment
+from app.models import Activity, Deal, DealStageChange, Stage
+from app.services.deals import MoveRefused, StaleVersion, move_deal
+from app.services.pipeline import BoardFilter, cards_for, column_head, lost_reasons, stages
+from app.services.scope import get_visible_or_404, visible_to
+
+bp = Blueprint("deals", __name__)
+
+
+@bp.route("/deals/<int:deal_id>")
+@signed_in
+def show(deal_id):
+    deal = get_visible_or_404(Deal, deal_id, current_user)
+    history = db.session.scalars(
+        select(DealStageChange).where(DealStageChange.deal_id == deal.id)
+        .options(selectinload(DealStageChange.to_stage), selectinload(DealStageChange.changed_by))
+        .order_by(DealStageChange.changed_at.desc()).limit(50)
+    ).all()
+    activities = db.session.scalars(
+        visible_to(Activity, current_user).where(Activity.deal_id == deal.id).order_by(Activity.due_at.desc()).limit(50)
+    ).all()
+    return render_page_or_block("deals/show.html", deal=deal, card=cards_for([deal])[0], history=history,
+                                activities=activities, stages=stages(), lost_reasons=lost_reasons())
+
+
+@bp.route("/deals/<int:deal_id>/move", methods=["POST"])
+@signed_in
+def move(deal_id):
+    deal = get_visible_or_404(Deal, deal_id, current_user)
+    form = MoveForm()
+    from_stage = deal.stage
+    to_stage = db.session.get(Stage, form.stage_id.data) if form.validate_on_submit() else None
+    if to_stage is None:
+        return _card_with_error(deal, _("Choose a stage from the list."))
+    try:
+        move_deal(deal, to_stage, current_user, form.version.data, lost_reason=form.lost_reason.data)
+    except MoveRefused:
+        return _card_with_error(deal, _("Say why the deal was lost."), open_lost=True)
+    except StaleVersion as stale:
+        notice = _("Someone changed this meanwhile — here is the latest version.")
+        if not wants_fragment():
+            flash(notice, "warning")
+            return redirect(url_for("deals.show", deal_id=deal.id), code=303)
+        return _moved(stale.deal, {from_stage, stale.deal.stage, to_stage}, status=409, notice=notice)
+    if not wants_fragment():  # the tap menu also works as a plain form
+        return redirect(url_for("deals.show", deal_id=deal.id), code=303)
+    return _moved(deal, {from_stage, to_stage})
+
+
+def _moved(deal, touched_stages, status=200, notice=None):
+    """The card leaves where it was and comes back on top of its stage's column, with both headers updated."""
+    board_filter = BoardFilter.from_args(current_url_args(), current_user)  # the filters the board shows
+    heads = [column_head(current_user, stage, board_filter) for stage in sorted(touched_stages, key=lambda s: s.position)]
+    body = render_template("deals/_moved.html", card=cards_for([deal])[0], heads=heads, stages=stages(),
+                           lost_reasons=lost_reasons(), notice=notice)
+    return make_response(body, status)
+
+
+def _card_with_error(deal, message, open_lost=False):
+    db.session.rollback()
+    deal = db.session.get(Deal, deal.id)
+    if not wants_fragment():
+        flash(message, "error")
+        return redirect(url_for("deals.show", deal_id=deal.id), code=303)
+    body = render_template("pipeline/_card.html", card=cards_for([deal])[0], stages=stages(), lost_reasons=lost_reasons(),
+                           error=message, open_menu=True, open_lost=open_lost)
+    return make_response(body, 422)
