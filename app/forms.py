@@ -1,8 +1,11 @@
-"""The base of every form: WTForms' own messages go through our catalogue (WTForms has no Vietnamese)."""
+"""The base of every form (WTForms' own messages go through our catalogue) and shared fields."""
+import re
+
 from flask_babel import gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
+from wtforms import IntegerField
 
 
 class _AppTranslations:
@@ -41,3 +44,16 @@ WTFORMS_MESSAGES = (
     lazy_ngettext("Field cannot be longer than %(max)d character.", "Field cannot be longer than %(max)d characters.", 1),
     lazy_ngettext("Field must be exactly %(max)d character long.", "Field must be exactly %(max)d characters long.", 1),
 )
+
+
+class MoneyField(IntegerField):
+    """Whole đồng as people type it: "12.345.000", "12 345 000 ₫" or "12345000"; never a float."""
+
+    def process_formdata(self, valuelist):
+        if valuelist:
+            cleaned = re.sub(r"[\s.,₫đ]", "", valuelist[0] or "", flags=re.IGNORECASE)
+            valuelist = [cleaned]
+        super().process_formdata(valuelist)
+
+    def _value(self):
+        return "" if self.data is None else f"{self.data:,}".replace(",", ".")

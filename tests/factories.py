@@ -45,7 +45,9 @@ def make_customer(owner, **overrides):
 
 
 def stage(key):
+    """The default stage with this key (the stages are created and committed when missing)."""
     ensure_stages()
+    db.session.commit()
     return db.session.scalar(db.select(Stage).where(Stage.key == key))
 
 

@@ -100,3 +100,46 @@ def stale_reasons(deal, next_due, overdue_exists, now=None):
         reasons.append("too_long_in_stage")
     return reasons
 
+
+
+def next_step_activity(deal, subject, on_day, zone, kind="task", hour=9):
+    """An open activity for deal's owner on on_day at 09:00 local time: the deal's next step."""
+    from datetime import datetime, time
+
+    due = datetime.combine(on_day, time(hour), tzinfo=zone)
+    return Activity(kind=kind, subject=subject, owner=deal.owner, customer=deal.customer, deal=deal, due_at=due)
+
+
+def has_scheduled_step(deal, now=None):
+    """True when an open activity of deal is due from now on."""
+    now = now or utcnow()
+    return bool(db.session.scalar(select(exists().where(
+        Activity.deal_id == deal.id, Activity.done_at.is_(None), Activity.due_at >= now))))
+
+
+def create_deal(owner, customer, stage, title, value_vnd, expected_close, next_step=None, zone=None):
+    """A new deal for owner, with its first stage change and (for an open deal) its next step."""
+    deal = Deal(owner=owner, customer=customer, stage=stage, title=title, value_vnd=value_vnd,
+                expected_close=expected_close, stage_entered_at=utcnow(), closed_at=None if stage.is_open else utcnow())
+    db.session.add(deal)
+    db.session.add(DealStageChange(deal=deal, from_stage_id=None, to_stage=stage, changed_by_id=owner.id))
+    if next_step:
+        db.session.add(next_step_activity(deal, *next_step, zone))
+    db.session.commit()
+    return deal
+
+
+def update_deal(deal, expected_version, changes, next_step=None, zone=None):
+    """Save changes (title, value_vnd, expected_close) if nobody changed the deal since expected_version."""
+    if str(deal.version) != str(expected_version):
+        raise StaleVersion(deal)
+    for field in ("title", "value_vnd", "expected_close"):
+        setattr(deal, field, changes[field])
+    if next_step:
+        db.session.add(next_step_activity(deal, *next_step, zone))
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        raise StaleVersion(db.session.get(Deal, deal.id, populate_existing=True)) from None
+    return deal

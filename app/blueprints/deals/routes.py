@@ -1,16 +1,18 @@
 """A deal's page, and moving a deal between stages (htmx)."""
-from flask import Blueprint, flash, make_response, redirect, render_template, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.access import signed_in
-from app.blueprints.deals.forms import MoveForm
+from app.blueprints.deals.forms import DealForm, MoveForm
 from app.extensions import db
 from app.htmx import current_url_args, render_page_or_block, wants_fragment
-from app.models import Activity, Deal, DealStageChange, Stage
-from app.services.deals import MoveRefused, StaleVersion, move_deal
+from app.formatting import local_today, user_zone
+from app.models import Activity, Customer, Deal, DealStageChange, Stage
+from app.services.deals import MoveRefused, StaleVersion, create_deal, has_scheduled_step, move_deal, update_deal
 from app.services.pipeline import BoardFilter, cards_for, column_head, lost_reasons, stages
 from app.services.scope import get_visible_or_404, visible_to
 
@@ -31,6 +33,57 @@ def show(deal_id):
     ).all()
     return render_page_or_block("deals/show.html", deal=deal, card=cards_for([deal])[0], history=history,
                                 activities=activities, stages=stages(), lost_reasons=lost_reasons())
+
+
+@bp.route("/deals/new", methods=["GET", "POST"])
+@signed_in
+def new():
+    customer_id = request.args.get("customer", type=int)
+    customer = get_visible_or_404(Customer, customer_id, current_user) if customer_id else None
+    form = DealForm(today=local_today())
+    form.customer_id.choices = _customer_choices(customer)
+    form.stage_id.choices = [(s.id, s.name_for(get_locale().language)) for s in stages() if s.is_open]
+    if form.validate_on_submit():
+        chosen = get_visible_or_404(Customer, form.customer_id.data, current_user)
+        stage = next(s for s in stages() if s.id == form.stage_id.data)
+        deal = create_deal(current_user, chosen, stage, form.title.data, form.value_vnd.data, form.expected_close.data,
+                           next_step=(form.next_step.data, form.next_step_on.data), zone=user_zone())
+        flash(_("Deal created."), "success")
+        return redirect(url_for("deals.show", deal_id=deal.id), code=303)
+    return render_page_or_block("deals/form.html", form=form, deal=None), (400 if form.errors else 200)
+
+
+@bp.route("/deals/<int:deal_id>/edit", methods=["GET", "POST"])
+@signed_in
+def edit(deal_id):
+    deal = get_visible_or_404(Deal, deal_id, current_user)
+    needs_step = deal.stage.is_open and not has_scheduled_step(deal)
+    form = DealForm(obj=deal, needs_next_step=needs_step, today=local_today())
+    del form.customer_id, form.stage_id
+    if request.method == "GET":
+        form.version.data = deal.version
+    if form.validate_on_submit():
+        changes = {"title": form.title.data, "value_vnd": form.value_vnd.data, "expected_close": form.expected_close.data}
+        step = (form.next_step.data, form.next_step_on.data) if form.next_step.data else None
+        try:
+            update_deal(deal, form.version.data, changes, next_step=step, zone=user_zone())
+        except StaleVersion as stale:
+            fresh = DealForm(formdata=None, obj=stale.deal, needs_next_step=needs_step)
+            del fresh.customer_id, fresh.stage_id
+            fresh.version.data = stale.deal.version
+            notice = _("Someone changed this meanwhile — here is the latest version.")
+            return render_page_or_block("deals/form.html", form=fresh, deal=stale.deal, notice=notice), 409
+        flash(_("Changes saved."), "success")
+        return redirect(url_for("deals.show", deal_id=deal.id), code=303)
+    return render_page_or_block("deals/form.html", form=form, deal=deal, needs_step=needs_step), (400 if form.errors else 200)
+
+
+def _customer_choices(customer):
+    """The given customer, or the user's 50 most recently updated customers."""
+    if customer is not None:
+        return [(customer.id, customer.name)]
+    recent = db.session.scalars(visible_to(Customer, current_user).order_by(Customer.updated_at.desc()).limit(50))
+    return [(c.id, c.name) for c in recent]
 
 
 @bp.route("/deals/<int:deal_id>/move", methods=["POST"])
