@@ -10,7 +10,7 @@ PORT ?= 5000
 .PHONY: run test bench bench-quick bench-load bench-clean translations system-deps system-deps-test extract-messages clean
 
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv $(VENV) || { scripts/install-system-deps.sh venv && rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/pip install -q --upgrade pip
 
 $(VENV)/.runtime-installed: requirements.txt | $(BIN)/python
@@ -34,7 +34,7 @@ run: $(VENV)/.runtime-installed system-deps translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed demo
 	@echo "FieldCRM on http://$(HOST):$(PORT)  (Ctrl+C to stop)"
-	SESSION_COOKIE_SECURE=$${SESSION_COOKIE_SECURE:-0} $(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) \
+	SESSION_COOKIE_SECURE=$${SESSION_COOKIE_SECURE:-0} $(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) \
 		--access-logfile - --forwarded-allow-ips 127.0.0.1 wsgi:app
 
 # axe-core for the accessibility tests, pinned in package-lock.json (used by tests only).

@@ -2,6 +2,7 @@
 import os
 
 from flask import Flask, request, session
+from werkzeug.routing import IntegerConverter
 from flask_login import current_user
 
 from app import access, formatting, htmx, labels
@@ -30,6 +31,7 @@ def create_app(test_config=None):
 
     app.session_interface = AppSessionInterface()
     _init_extensions(app)
+    app.url_map.converters["int"] = BoundedIntConverter
     _register_blueprints(app)
     app.before_request(access.enforce_access_policy)
 
@@ -43,6 +45,14 @@ def create_app(test_config=None):
 
     cli.init_app(app)
     return app
+
+
+class BoundedIntConverter(IntegerConverter):
+    """<int:…> ids beyond a 64-bit integer are simply not found (SQLite would overflow into a 500)."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def select_locale():

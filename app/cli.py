@@ -42,7 +42,7 @@ def create_user_command(email, name, role, team_name, phone, locale, password, i
     )
     click.echo(f"created {user.role} {user.email} (id {user.id})")
     if token:
-        base = current_app.config.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000")
+        base = current_app.config["PUBLIC_BASE_URL"].rstrip("/")
         click.echo(f"invitation link: {base}/invite/{token}")
 
 

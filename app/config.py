@@ -55,10 +55,12 @@ def defaults(instance_path):
         MAX_CONTENT_LENGTH=int(os.environ.get("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=env_bool("SESSION_COOKIE_SECURE", True),
+        SESSION_COOKIE_SECURE=env_bool("SESSION_COOKIE_SECURE", not env_bool("FLASK_DEBUG", False)),
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
-        REMEMBER_COOKIE_SECURE=env_bool("SESSION_COOKIE_SECURE", True),
+        REMEMBER_COOKIE_SECURE=env_bool("SESSION_COOKIE_SECURE", not env_bool("FLASK_DEBUG", False)),
+        # Where people reach the app: used in links that leave it (invitations printed by the CLI, e-mails).
+        PUBLIC_BASE_URL=os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:5000"),
         PERMANENT_SESSION_LIFETIME=60 * 60 * 24 * 14,
         WTF_CSRF_TIME_LIMIT=None,  # token lives as long as the session: reps keep pages open all day
         COMPRESS_MIMETYPES=[

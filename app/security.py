@@ -44,6 +44,7 @@ def set_security_headers(response):
         headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     if request.endpoint == "static":
         if request.args.get("v"):
+            response.cache_control.no_cache = None  # send_file's default; the URL changes when the file does
             response.cache_control.public = True
             response.cache_control.max_age = 31536000
             response.cache_control.immutable = True

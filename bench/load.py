@@ -56,8 +56,8 @@ def run_load(base_url, users, ids_for, duration=60, password="bench-password"):
                     return
                 started = time.perf_counter()
                 try:
-                    response = session.get(base_url + path, timeout=30)
-                    ok = response.status_code < 400
+                    response = session.get(base_url + path, timeout=30, allow_redirects=False)
+                    ok = response.status_code == 200
                 except Exception as error:  # connection errors count as errors, never crash the run
                     ok, response = False, error
                 elapsed = (time.perf_counter() - started) * 1000

@@ -50,7 +50,8 @@ def measure_pages(base_url, session, pages):
                 "page": name, "path": path, "requests": plain["requests"], "kb": kb,
                 "dcl_ms": plain["dcl_ms"], "load_ms": plain["load_ms"],
                 "slow_dcl_ms": slow["dcl_ms"], "slow_load_ms": slow["load_ms"],
-                "within_budget": kb <= BUDGET["kb"] and plain["requests"] <= BUDGET["requests"]
+                "status": plain["status"],
+                "within_budget": plain["status"] == 200 and kb <= BUDGET["kb"] and plain["requests"] <= BUDGET["requests"]
                 and slow["load_ms"] <= BUDGET["slow_load_ms"],
             })
         browser.close()

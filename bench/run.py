@@ -29,14 +29,21 @@ SCALING_NOISE_MS = 1.0  # below this, a difference of p95s is scheduling jitter 
 
 
 def ids_in(database_url, email=REP):
-    """A customer of this rep and a search word, read from the bench database."""
+    """Customers and an open deal of this rep, the two first stages, and search words, read from the bench database."""
     engine = create_engine(database_url)
     with engine.connect() as conn:
         user_id = conn.execute(text("SELECT id FROM users WHERE email = :e"), {"e": email}).scalar_one()
         customers = conn.execute(text("SELECT id FROM customers WHERE owner_id = :u ORDER BY id LIMIT 50"),
                                  {"u": user_id}).scalars().all()
+        stage_ids = conn.execute(text("SELECT id FROM stages WHERE is_won = :f AND is_lost = :f ORDER BY position LIMIT 2"),
+                                 {"f": False}).scalars().all()
+        deal_id, version = conn.execute(text(
+            "SELECT id, version FROM deals WHERE owner_id = :u AND stage_id IN (:a, :b) ORDER BY id LIMIT 1"),
+            {"u": user_id, "a": stage_ids[0], "b": stage_ids[1]}).one()
     engine.dispose()
-    return {"customer": customers[0], "customers": customers, "search": "duc hung"}
+    # "duc hung" matches early (a common name); "zzz khong co" matches nothing, so it reads every candidate.
+    return {"customer": customers[0], "customers": customers, "search": "duc hung", "no_match": "zzz khong co",
+            "deal": deal_id, "deal_version": version, "stages": stage_ids}
 
 
 def run_scenarios(database_url, requests_count, warmups):
@@ -65,10 +72,12 @@ def run_taps():
     out.parent.mkdir(parents=True, exist_ok=True)
     out.unlink(missing_ok=True)
     env = {**os.environ, "FIELDCRM_TAPS_OUT": str(out)}
-    subprocess.run([sys.executable, "-m", "pytest", "-q", "-m", "journey", "tests/e2e", "-p", "no:cacheprovider"],
-                   cwd=ROOT, env=env, check=False, stdout=subprocess.DEVNULL)
+    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-m", "journey", "tests/e2e", "-p", "no:cacheprovider"],
+                         cwd=ROOT, env=env, check=False, capture_output=True, text=True)
+    if run.returncode != 0:
+        print(f"journey tests FAILED (exit {run.returncode}):\n{run.stdout[-3000:]}")
     counts = json.loads(out.read_text()) if out.exists() else {}
-    return [{"journey": name, "budget_taps": budget, **counts.get(name, {"missing": True})}
+    return [{"journey": name, "budget_taps": budget, "failed": run.returncode != 0, **counts.get(name, {"missing": True})}
             for name, budget in TAP_BUDGETS.items()]
 
 
@@ -141,7 +150,8 @@ def main(argv=None):
         print("\nTaps per journey (typing not counted as taps)")
         for row in report["taps"]:
             if row.get("missing"):
-                print(f"  {row['journey']:36} — not built yet (budget ≤ {row['budget_taps']} taps)")
+                state = "FAILED or not recorded" if row["failed"] else "not built yet"
+                print(f"  {row['journey']:36} — {state} (budget ≤ {row['budget_taps']} taps)")
             else:
                 print(f"  {row['journey']:36} {row['taps']} taps, {row['keys']} key presses (budget ≤ {row['budget_taps']} taps)  "
                       f"{'ok' if row['taps'] <= row['budget_taps'] else 'OVER'}")

@@ -17,6 +17,7 @@ class Scenario:
     method: str = "GET"
     htmx: bool = False
     missing: str = ""  # set when the feature does not exist yet: the issue that brings it
+    form: object = None  # for POSTs: a function (iteration, previous response) -> form data
 
 
 @dataclass
@@ -45,8 +46,23 @@ def p95(values):
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
+VERSION = re.compile(r'data-version="(\d+)"')
+
+
+def _move_back_and_forth(ids):
+    """Form data that moves the deal to the other of two stages each time, carrying its current version."""
+    state = {"version": ids["deal_version"]}
+
+    def form(iteration, previous):
+        if previous is not None and (match := VERSION.search(previous.text)):
+            state["version"] = int(match.group(1))
+        return {"stage_id": ids["stages"][iteration % 2], "version": state["version"]}
+
+    return form
+
+
 def scenarios(ids):
-    """The scenarios of this run; ids holds a customer of the rep and a search word."""
+    """The scenarios of this run; ids holds a customer and a deal of the rep, and search words."""
     return [
         Scenario("floor (bare page)", "rep", "/bench/floor"),
         Scenario("Today", "rep", "/"),
@@ -54,10 +70,13 @@ def scenarios(ids):
         Scenario("Pipeline (manager)", "manager", "/pipeline"),
         Scenario("Customer search", "rep", f"/customers?q={ids['search']}", htmx=True),
         Scenario("Customer search (manager)", "manager", f"/customers?q={ids['search']}", htmx=True),
+        Scenario("Customer search, no match", "rep", f"/customers?q={ids['no_match']}", htmx=True),
+        Scenario("Customer search, no match (manager)", "manager", f"/customers?q={ids['no_match']}", htmx=True),
         Scenario("Customer card", "rep", f"/customers/{ids['customer']}"),
-        Scenario("Deal page", "rep", missing="#4"),
-        Scenario("Quotes list", "rep", "/quotes"),
-        Scenario("Move a card (htmx)", "rep", missing="#4"),
+        Scenario("Deal page", "rep", f"/deals/{ids['deal']}"),
+        Scenario("Quotes list", "rep", missing="#6"),
+        Scenario("Move a card (htmx)", "rep", f"/deals/{ids['deal']}/move", method="POST", htmx=True,
+                 form=_move_back_and_forth(ids)),
         Scenario("Save a call note (htmx)", "rep", missing="#5"),
         Scenario("Live quote total (htmx)", "rep", missing="#6"),
         Scenario("Quote PDF vs bare WeasyPrint", "rep", missing="#6"),
@@ -70,12 +89,18 @@ def measure(session, base_url, scenario, warmups=WARMUPS, requests_count=REQUEST
     if scenario.missing:
         return result
     headers = {"HX-Request": "true"} if scenario.htmx else {}
+    if scenario.method == "POST":
+        headers["X-CSRFToken"] = csrf_token(session, base_url)
     server, client = [], []
+    previous = None
     for i in range(warmups + requests_count):
+        data = scenario.form(i, previous) if scenario.form else None
         started = time.perf_counter()
-        response = session.request(scenario.method, base_url + scenario.path, headers=headers, allow_redirects=False)
+        response = session.request(scenario.method, base_url + scenario.path, headers=headers, data=data,
+                                   allow_redirects=False)
         elapsed = (time.perf_counter() - started) * 1000
-        if response.status_code >= 400:
+        previous = response
+        if response.status_code != 200:  # a redirect to the login page is a failure, not a fast page
             result.errors += 1
         if i < warmups:
             continue
@@ -90,6 +115,12 @@ def measure(session, base_url, scenario, warmups=WARMUPS, requests_count=REQUEST
     result.client_ms_p50 = round(statistics.median(client), 2)
     result.client_ms_p95 = round(p95(client), 2)
     return result
+
+
+def csrf_token(session, base_url):
+    """The CSRF token htmx would send, read from a page of the signed-in session."""
+    page = session.get(base_url + "/more").text
+    return re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
 
 
 def add_ratios(results):

@@ -21,7 +21,7 @@ def free_port():
 
 
 class Gunicorn:
-    """FieldCRM in bench mode under gunicorn (2 workers, as in production), on 127.0.0.1 only."""
+    """FieldCRM in bench mode under gunicorn with `make run`'s settings (2 workers × 4 threads), on 127.0.0.1 only."""
 
     def __init__(self, database_url, workers=2, threads=4):
         self.port = free_port()

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Install the Debian packages FieldCRM needs, when they are missing and we can.
 #   runtime: Pango + DejaVu fonts (WeasyPrint PDFs with Vietnamese diacritics and ₫)
-#   test:    runtime + Chromium (browser journeys) + poppler-utils (reading PDFs in tests)
+#   test:    runtime + Chromium (browser journeys) + poppler-utils (reading PDFs in tests) + npm (axe-core)
+#   venv:    python3-venv, when `python3 -m venv` fails
 set -u
 mode=${1:-runtime}
 packages="fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0"
+if [ "$mode" = "venv" ]; then
+  packages="python3-venv"  # Debian's python3 has no ensurepip without it
+fi
 if [ "$mode" = "test" ]; then
   packages="$packages chromium poppler-utils"
   command -v npm >/dev/null 2>&1 || packages="$packages npm"  # axe-core for the accessibility tests

@@ -215,3 +215,32 @@ def test_sign_out_deletes_the_remember_me_cookie(client, auth):
     deleted = [v for k, v in logout.headers.items() if k == "Set-Cookie" and v.startswith("remember_token=")]
     assert deleted and ("Max-Age=0" in deleted[0] or "1970" in deleted[0])
     assert client.get("/").status_code == 302
+
+
+def test_with_redis_every_worker_shares_the_sign_in_counter(tmp_path, monkeypatch):
+    """REDIS_URL switches rate-limit storage to Redis; two app instances (workers) see one count."""
+    import redis
+
+    from app import create_app
+    from app.extensions import limiter
+
+    url = "redis://127.0.0.1:6379/15"
+    redis.Redis.from_url(url).flushdb()
+    monkeypatch.setenv("REDIS_URL", url)
+    workers = [create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/r.db",
+                           "WTF_CSRF_ENABLED": False, "LOGIN_RATE_LIMIT": "3 per minute"}) for _ in range(2)]
+    assert workers[0].config["RATELIMIT_STORAGE_URI"] == url
+    with workers[0].app_context():
+        from app.extensions import db
+
+        db.create_all()
+    try:
+        codes = [workers[n % 2].test_client().post("/login", data={"email": "x@example.vn", "password": "wrong-pw"}).status_code
+                 for n in range(4)]
+        assert codes == [400, 400, 400, 429]
+    finally:
+        redis.Redis.from_url(url).flushdb()
+        monkeypatch.delenv("REDIS_URL")
+        # The limiter is one object: give it back in-memory storage for the rest of the suite.
+        create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/r.db"})
+        assert limiter.storage.__class__.__name__ == "MemoryStorage"

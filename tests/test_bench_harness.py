@@ -70,3 +70,22 @@ def test_a_scenario_is_measured_against_the_floor(app):
 
 def test_the_floor_exists_only_in_bench_mode(app):
     assert "bench.floor" not in app.view_functions
+
+
+def test_the_harness_builds_cached_data_and_measures_every_scenario_under_gunicorn(tmp_path, monkeypatch):
+    """End to end at tiny scale: `flask seed bench` into a cached SQLite file, gunicorn, every scenario."""
+    import json
+
+    import bench.data
+    from bench.run import run_scenarios
+
+    monkeypatch.setattr(bench.data, "CACHE", tmp_path / "cache")
+    url, built = bench.data.database_for(TINY)
+    assert built is not None and bench.data.database_for(TINY) == (url, None)  # second time: from the cache
+    results = run_scenarios(url, requests_count=3, warmups=1)
+    measured = [r for r in results if not r.missing]
+    assert {r.name for r in measured} >= {"floor (bare page)", "Today", "Pipeline (rep)", "Deal page", "Move a card (htmx)"}
+    assert all(r.errors == 0 and r.count == 3 and r.ratio_p50 for r in measured), [(r.name, r.errors) for r in measured]
+    move = next(r for r in measured if r.name.startswith("Move"))
+    assert move.bytes <= 4096  # the issue's budget for a move's response
+    json.dumps([r.as_dict() for r in results])

@@ -105,7 +105,8 @@ def test_scope_query_for_a_manager_without_team_is_own_only(people):
 
 def test_malformed_ids_are_404(client, auth, people):
     auth.login(people["admin"].email)
-    for path in ("/customers/abc", "/customers/1e3", "/customers/-1", "/admin/users/x"):
+    for path in ("/customers/abc", "/customers/1e3", "/customers/-1", "/admin/users/x",
+                 "/customers/9223372036854775808", "/admin/users/99999999999999999999", "/deals/9223372036854775808"):
         assert client.get(path).status_code == 404
 
 

@@ -99,6 +99,7 @@ def test_static_files_are_fingerprinted_compressed_and_cached_long(client, rep):
     response = client.get(htmx_url, headers={"Accept-Encoding": "gzip, deflate, br"})
     assert response.status_code == 200
     assert "immutable" in response.headers["Cache-Control"] and "max-age=31536000" in response.headers["Cache-Control"]
+    assert "no-cache" not in response.headers["Cache-Control"]
     assert response.headers.get("Content-Encoding") in ("br", "deflate")
     assert len(response.get_data()) < 20_000  # htmx 2 is ~17 KB gzipped, 52 KB raw
     assert "Set-Cookie" not in response.headers  # cacheable: carries no session

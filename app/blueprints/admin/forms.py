@@ -1,8 +1,8 @@
 """Forms for managing users and teams."""
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
-from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from app.blueprints.auth.forms import MIN_PASSWORD_LENGTH
 from app.extensions import db
@@ -78,3 +78,15 @@ class TeamForm(BaseForm):
     def validate_name(self, field):
         if db.session.scalar(select(Team).where(func.lower(Team.name) == field.data.lower())):
             raise ValidationError(_l("A team with this name already exists."))
+
+
+class StageForm(BaseForm):
+    """One pipeline stage's settings (won/lost stay as they are: the pipeline needs exactly one of each)."""
+
+    name_vi = StringField(_l("Name (Vietnamese)"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=80)])
+    name_en = StringField(_l("Name (English)"), filters=[strip], validators=[DataRequired(REQUIRED), Length(max=80)])
+    probability = IntegerField(_l("Win probability (%)"), validators=[
+        InputRequired(REQUIRED), NumberRange(min=0, max=100, message=_l("Between 0 and 100."))])
+    stale_after_days = IntegerField(_l("Stale after (days)"), validators=[
+        InputRequired(REQUIRED), NumberRange(min=1, max=365, message=_l("Between 1 and 365 days."))])
+    submit = SubmitField(_l("Save"))

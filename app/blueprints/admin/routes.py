@@ -6,10 +6,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.access import roles
-from app.blueprints.admin.forms import NewUserForm, TeamForm, UserForm
+from app.blueprints.admin.forms import NewUserForm, StageForm, TeamForm, UserForm
 from app.extensions import db
 from app.htmx import render_page_or_block
-from app.models import Team, User
+from app.models import Stage, Team, User
+from app.services.stages import move_stage, update_stage
 from app.services.users import UserRuleError, create_team, create_user, reissue_invitation, update_user
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -80,3 +81,34 @@ def teams():
         return redirect(url_for("admin.teams"), code=303)
     all_teams = db.session.scalars(select(Team).options(selectinload(Team.members)).order_by(Team.name)).all()
     return render_page_or_block("admin/teams.html", form=form, teams=all_teams), (400 if form.errors else 200)
+
+
+@bp.route("/stages")
+@roles("admin")
+def stages():
+    all_stages = db.session.scalars(select(Stage).order_by(Stage.position)).all()
+    forms = {stage.id: StageForm(obj=stage, prefix=f"stage-{stage.id}") for stage in all_stages}
+    return render_page_or_block("admin/stages.html", stages=all_stages, forms=forms)
+
+
+@bp.route("/stages/<int:stage_id>", methods=["POST"])
+@roles("admin")
+def edit_stage(stage_id):
+    stage = db.get_or_404(Stage, stage_id)
+    form = StageForm(prefix=f"stage-{stage.id}")
+    if form.validate_on_submit():
+        update_stage(stage, current_user, {name: form[name].data for name in ("name_vi", "name_en", "probability", "stale_after_days")})
+        flash(_("Changes saved."), "success")
+        return redirect(url_for("admin.stages"), code=303)
+    all_stages = db.session.scalars(select(Stage).order_by(Stage.position)).all()
+    forms = {s.id: (form if s.id == stage.id else StageForm(obj=s, prefix=f"stage-{s.id}")) for s in all_stages}
+    return render_page_or_block("admin/stages.html", stages=all_stages, forms=forms), 400
+
+
+@bp.route("/stages/<int:stage_id>/move", methods=["POST"])
+@roles("admin")
+def reorder_stage(stage_id):
+    stage = db.get_or_404(Stage, stage_id)
+    step = -1 if request.form.get("direction") == "up" else 1
+    move_stage(stage, current_user, step)
+    return redirect(url_for("admin.stages"), code=303)
