@@ -1,6 +1,6 @@
 """The pipeline board: filters, column totals from aggregate queries, and pages of cards."""
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, selectinload
@@ -128,16 +128,31 @@ def stage_totals(user, board_filter=None):
     return totals
 
 
-def column_cards(user, stage, board_filter, offset=0, now=None):
-    """(cards, has_more): one page of a column, newest in the stage first, with next steps and stale marks."""
+def parse_cursor(text):
+    """"<iso time>_<id>" of the last card shown → (aware datetime, id), or None when absent or malformed."""
+    stamp, _sep, deal_id = (text or "").rpartition("_")
+    try:
+        when = datetime.fromisoformat(stamp)
+    except ValueError:
+        return None
+    if not deal_id.isdigit() or when.tzinfo is None:
+        return None
+    return when, int(deal_id)
+
+
+def column_cards(user, stage, board_filter, after=None, now=None):
+    """(cards, has_more): one page of a column, newest in the stage first, after the cursor (time, id) if given."""
     now = now or utcnow()
     stmt = (
         select(Deal).join(Deal.customer)
         .where(Deal.stage_id == stage.id, *board_filter.conditions(user))
         .options(contains_eager(Deal.customer), selectinload(Deal.owner))
         .order_by(Deal.stage_entered_at.desc(), Deal.id.desc())
-        .offset(max(offset, 0)).limit(CARDS_PER_PAGE + 1)
+        .limit(CARDS_PER_PAGE + 1)
     )
+    if after is not None:
+        when, last_id = after
+        stmt = stmt.where((Deal.stage_entered_at < when) | ((Deal.stage_entered_at == when) & (Deal.id < last_id)))
     deals = db.session.scalars(stmt).unique().all()
     has_more = len(deals) > CARDS_PER_PAGE
     deals = deals[:CARDS_PER_PAGE]

@@ -6,7 +6,7 @@ from app.access import signed_in
 from app.extensions import db
 from app.htmx import render_page_or_block
 from app.models import Stage
-from app.services.pipeline import BoardFilter, board, column_cards, lost_reasons, owner_choices, stages
+from app.services.pipeline import BoardFilter, board, column_cards, lost_reasons, owner_choices, parse_cursor, stages
 
 bp = Blueprint("pipeline", __name__)
 
@@ -26,9 +26,8 @@ def board_page():
 def more_cards(stage_id):
     stage = db.session.get(Stage, stage_id) or abort(404)
     board_filter = BoardFilter.from_args(request.args, current_user)
-    offset = max(request.args.get("offset", 0, type=int), 0)
-    cards, has_more = column_cards(current_user, stage, board_filter, offset=offset)
+    cards, has_more = column_cards(current_user, stage, board_filter, after=parse_cursor(request.args.get("after")))
     return render_template(
-        "pipeline/_cards_page.html", stage=stage, cards=cards, has_more=has_more, next_offset=offset + len(cards),
+        "pipeline/_cards_page.html", stage=stage, cards=cards, has_more=has_more,
         board_filter=board_filter, stages=stages(), lost_reasons=lost_reasons(),
     )

@@ -22,10 +22,13 @@
   function moveByDrop(event) {
     var card = event.item;
     if (event.from === event.to) return;
+    // Put the card back where it was: the server's answer removes it there and adds the fresh card on top of
+    // the new column. (Left in the new column, htmx would copy Sortable's inline style onto the fresh card,
+    // which the Content-Security-Policy forbids.)
+    event.from.insertBefore(card, event.from.children[event.oldIndex] || null);
+    card.removeAttribute("style");
     if (event.to.dataset.needsReason) {
-      // Lost needs a reason: put the card back and ask for it in the card's own menu.
-      event.from.insertBefore(card, event.from.children[event.oldIndex] || null);
-      openLostForm(card);
+      openLostForm(card);  // Lost needs a reason: ask for it in the card's own menu
       return;
     }
     htmx.ajax("POST", card.dataset.moveUrl, {
