@@ -180,22 +180,26 @@ def cards_for(deals, now=None):
 
 
 def board(user, board_filter, now=None):
-    """Every column: totals from one aggregate query, and the first page of cards."""
+    """Every column's totals from one aggregate query; cards only for the first column that has any.
+
+    A phone shows one column at a time: the others fetch their first page when they scroll into
+    view, so the page costs the same whatever the number of deals and columns.
+    """
     totals = stage_totals(user, board_filter)
     columns = []
     for stage in stages():
         count, value = totals.get(stage.id, (0, 0))
-        column = Column(stage, count, value)
-        if count:
-            column.cards, column.has_more = column_cards(user, stage, board_filter, now=now)
-        columns.append(column)
+        columns.append(Column(stage, count, value, has_more=bool(count)))
+    first = next((column for column in columns if column.count), None)
+    if first is not None:
+        first.cards, first.has_more = column_cards(user, first.stage, board_filter, now=now)
     return columns
 
 
-def column_head(user, stage, board_filter):
-    """A column with its totals only (for the header after a move)."""
-    count, value = stage_totals(user, board_filter).get(stage.id, (0, 0))
-    return Column(stage, count, value)
+def column_heads(user, stages_touched, board_filter):
+    """Columns with totals only (the headers to refresh after a move), from one aggregate query."""
+    totals = stage_totals(user, board_filter)
+    return [Column(stage, *totals.get(stage.id, (0, 0))) for stage in sorted(stages_touched, key=lambda s: s.position)]
 
 
 

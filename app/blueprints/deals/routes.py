@@ -13,7 +13,7 @@ from app.htmx import current_url_args, render_page_or_block, wants_fragment
 from app.formatting import local_today, user_zone
 from app.models import Activity, Customer, Deal, DealStageChange, Stage
 from app.services.deals import MoveRefused, StaleVersion, create_deal, has_scheduled_step, move_deal, update_deal
-from app.services.pipeline import BoardFilter, cards_for, column_head, lost_reasons, stages
+from app.services.pipeline import BoardFilter, cards_for, column_heads, lost_reasons, stages
 from app.services.scope import get_visible_or_404, visible_to
 
 bp = Blueprint("deals", __name__)
@@ -86,6 +86,15 @@ def _customer_choices(customer):
     return [(c.id, c.name) for c in recent]
 
 
+@bp.route("/deals/<int:deal_id>/move-options")
+@signed_in
+def move_options(deal_id):
+    deal = get_visible_or_404(Deal, deal_id, current_user)
+    card_version = request.args.get("version", deal.version, type=int)
+    return render_template("pipeline/_move_options.html", deal=deal, card_version=card_version, stages=stages(),
+                           lost_reasons=lost_reasons())
+
+
 @bp.route("/deals/<int:deal_id>/move", methods=["POST"])
 @signed_in
 def move(deal_id):
@@ -113,7 +122,7 @@ def move(deal_id):
 def _moved(deal, touched_stages, status=200, notice=None):
     """The card leaves where it was and comes back on top of its stage's column, with both headers updated."""
     board_filter = BoardFilter.from_args(current_url_args(), current_user)  # the filters the board shows
-    heads = [column_head(current_user, stage, board_filter) for stage in sorted(touched_stages, key=lambda s: s.position)]
+    heads = column_heads(current_user, touched_stages, board_filter)
     body = render_template("deals/_moved.html", card=cards_for([deal])[0], heads=heads, stages=stages(),
                            lost_reasons=lost_reasons(), notice=notice)
     return make_response(body, status)

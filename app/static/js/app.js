@@ -14,10 +14,23 @@
   function openLostForm(card) {
     var menu = card.querySelector(".move-menu");
     if (!menu) return;
+    var focusReason = function () {
+      var reason = menu.querySelector(".lost-form input[name=lost_reason]");
+      if (reason) reason.focus();
+      return Boolean(reason);
+    };
+    // The options load when the menu first opens; focus the reason once they are there.
+    menu.addEventListener("htmx:afterSettle", focusReason, { once: true });
     menu.open = true;
-    var reason = menu.querySelector(".lost-form input[name=lost_reason]");
-    if (reason) reason.focus();
+    focusReason();
   }
+
+  // An opened menu near the bottom of the screen scrolls into view, above the tab bar.
+  document.addEventListener("toggle", function (event) {
+    if (event.target.classList && event.target.classList.contains("move-menu") && event.target.open) {
+      event.target.scrollIntoView({ block: "nearest", behavior: "smooth" });
+    }
+  }, true);
 
   function moveByDrop(event) {
     var card = event.item;
@@ -48,6 +61,24 @@
       });
     });
   }
+
+  // A card moved into a column that had not loaded yet sits on top of it; when the column's page
+  // arrives it brings that card again. Keep the first one.
+  var loadingLists = new WeakMap();
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (elt && elt.classList && elt.classList.contains("more")) {
+      loadingLists.set(event.detail.xhr, elt.closest(".column-cards"));
+    }
+  });
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var list = loadingLists.get(event.detail.xhr);
+    if (!list) return;
+    var seen = {};
+    list.querySelectorAll(".deal-card").forEach(function (card) {
+      if (seen[card.id]) card.remove(); else seen[card.id] = true;
+    });
+  });
 
   document.addEventListener("DOMContentLoaded", function () { initBoard(document); });
   document.addEventListener("htmx:load", function (event) { initBoard(event.detail.elt.ownerDocument || document); });
