@@ -3,7 +3,7 @@ import random
 import threading
 import time
 
-from bench.scenarios import p95
+from bench.scenarios import VERSION, csrf_token, p95
 from bench.server import signed_in_session
 
 THINK_SECONDS = (0.5, 1.5)  # a rep reads the page before the next tap
@@ -11,14 +11,15 @@ SPAWN_PER_SECOND = 10  # reps start like Locust's spawn rate, not all signing in
 
 
 def _journey(ids):
-    """One pass of a rep's day, as (label, path, is_page); steps arrive as their features land."""
+    """One pass of a rep's day, as (label, path, form); steps arrive as their features land."""
     customer = random.choice(ids["customers"])
     return [
-        ("Today", "/", True),
-        ("Pipeline", "/pipeline", True),
-        ("Customer search", f"/customers?q={ids['search']}", True),
-        ("Customer card", f"/customers/{customer}", True),
-        # save note (#5), move deal (#4) and open quote PDF (#6) join the journey with their issues
+        ("Today", "/", None),
+        ("Pipeline", "/pipeline", None),
+        ("Customer search", f"/customers?q={ids['search']}", None),
+        ("Customer card", f"/customers/{customer}", None),
+        ("Move a deal", f"/deals/{ids['deal']}/move", "move"),
+        # save note (#5) and open quote PDF (#6) join the journey with their issues
     ]
 
 
@@ -49,14 +50,24 @@ def run_load(base_url, users, ids_for, duration=60, password="bench-password"):
             return
         ids = ids_for(email)
         deadline = window["deadline"]
+        move = {"version": ids["deal_version"], "count": 0}
+        headers = {"HX-Request": "true", "X-CSRFToken": csrf_token(session, base_url)}
         time.sleep(rng.uniform(*THINK_SECONDS))  # reps are not in lock-step: no thundering herd at the start
         while time.monotonic() < deadline:
-            for label, path, _is_page in _journey(ids):
+            for label, path, form in _journey(ids):
                 if time.monotonic() >= deadline:
                     return
                 started = time.perf_counter()
                 try:
-                    response = session.get(base_url + path, timeout=30, allow_redirects=False)
+                    if form == "move":  # the rep's own deal, back and forth between two stages
+                        move["count"] += 1
+                        data = {"stage_id": ids["stages"][move["count"] % 2], "version": move["version"]}
+                        response = session.post(base_url + path, data=data, headers=headers, timeout=30,
+                                                allow_redirects=False)
+                        if match := VERSION.search(response.text):
+                            move["version"] = int(match.group(1))
+                    else:
+                        response = session.get(base_url + path, timeout=30, allow_redirects=False)
                     ok = response.status_code == 200
                 except Exception as error:  # connection errors count as errors, never crash the run
                     ok, response = False, error
