@@ -2,8 +2,8 @@
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
-from flask import current_app, has_app_context, has_request_context
-from flask_babel import get_locale, get_timezone
+from flask import current_app, g, has_app_context, has_request_context
+from flask_babel import get_locale, get_timezone, get_translations
 
 from app.text import format_phone
 
@@ -11,10 +11,12 @@ DEFAULT_TZ = "Asia/Ho_Chi_Minh"
 
 
 def _locale_code():
+    """The current language code, looked up once per request (a board formats hundreds of amounts)."""
     if has_request_context():
-        locale = get_locale()
-        if locale is not None:
-            return locale.language
+        if "_locale_code" not in g:
+            locale = get_locale()
+            g._locale_code = locale.language if locale is not None else "vi"
+        return g._locale_code
     return "vi"
 
 
@@ -34,9 +36,11 @@ def format_vnd(amount, locale=None):
 def user_zone():
     """The time zone of the current user (Asia/Ho_Chi_Minh by default)."""
     if has_request_context():
-        tz = get_timezone()
-        if tz is not None:
-            return ZoneInfo(str(tz))
+        if "_user_zone" not in g:
+            tz = get_timezone()
+            g._user_zone = ZoneInfo(str(tz)) if tz is not None else None
+        if g._user_zone is not None:
+            return g._user_zone
     if has_app_context():
         return ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", DEFAULT_TZ))
     return ZoneInfo(DEFAULT_TZ)
@@ -89,8 +93,24 @@ def parse_date(text):
     return None
 
 
+def request_translations():
+    """Flask-Babel's translations for this request, looked up once (templates call _() hundreds of times)."""
+    if not has_request_context():
+        return get_translations()
+    if "_translations" not in g:
+        g._translations = get_translations()
+    return g._translations
+
+
 def init_app(app):
-    """Make the formatters available to templates as filters."""
+    """Make the formatters available to templates as filters, and template gettext cheaper."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
+    )
     app.jinja_env.filters.update(
         vnd=format_vnd, date=format_date, time=format_time, datetime=format_datetime, phone=format_phone,
     )

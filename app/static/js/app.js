@@ -50,8 +50,18 @@
     });
   }
 
+  function loadSortable() {
+    var board = document.querySelector(".board[data-sortable-src]");
+    if (!board || typeof Sortable !== "undefined" || document.getElementById("sortable-js")) return;
+    var script = document.createElement("script");
+    script.id = "sortable-js";
+    script.src = board.dataset.sortableSrc;
+    script.onload = function () { initBoard(document); };
+    document.head.appendChild(script);
+  }
+
   function initBoard(root) {
-    if (typeof Sortable === "undefined") return;
+    if (typeof Sortable === "undefined") { loadSortable(); return; }
     root.querySelectorAll(".board .column-cards").forEach(function (list) {
       if (list.dataset.sortable) return;
       list.dataset.sortable = "on";
@@ -80,6 +90,6 @@
     });
   });
 
-  document.addEventListener("DOMContentLoaded", function () { initBoard(document); });
+  window.addEventListener("load", function () { initBoard(document); });
   document.addEventListener("htmx:load", function (event) { initBoard(event.detail.elt.ownerDocument || document); });
 })();
