@@ -120,6 +120,13 @@ def test_query_count_does_not_grow_with_the_number_of_deals(client, auth, team):
     assert count_queries(client, "/pipeline") == few
 
 
+def assert_not_moved(deal, stage_key):
+    """The deal is still in stage_key and no stage change was recorded."""
+    db.session.expire_all()
+    assert db.session.get(Deal, deal.id).stage.key == stage_key
+    assert db.session.scalar(select(func.count(DealStageChange.id))) == 0
+
+
 def move(auth, deal, stage_key, version=None, headers=HTMX, **extra):
     data = {"stage_id": stage(stage_key).id, "version": deal.version if version is None else version, **extra}
     return auth.post(f"/deals/{deal.id}/move", data, token_path="/pipeline", headers=headers)
@@ -151,9 +158,7 @@ def test_a_stale_version_gets_409_with_the_current_card_and_nothing_moves(client
     html = response.get_data(as_text=True)
     assert response.status_code == 409
     assert "Dữ liệu vừa được người khác cập nhật" in html and "Bản mới của đồng nghiệp" in html
-    db.session.expire_all()
-    assert db.session.get(Deal, deal.id).stage.key == "new"
-    assert db.session.scalar(select(func.count(DealStageChange.id))) == 0
+    assert_not_moved(deal, "new")
 
 
 def test_bad_moves_are_refused_with_a_message_and_change_nothing(client, auth, team):
@@ -165,9 +170,7 @@ def test_bad_moves_are_refused_with_a_message_and_change_nothing(client, auth, t
     assert unknown.status_code == 422 and "Chọn một giai đoạn trong danh sách." in unknown.get_data(as_text=True)
     garbage = auth.post(f"/deals/{deal.id}/move", {"stage_id": "abc", "version": "x"}, token_path="/pipeline", headers=HTMX)
     assert garbage.status_code == 422
-    db.session.expire_all()
-    assert db.session.get(Deal, deal.id).stage.key == "negotiation"
-    assert db.session.scalar(select(func.count(DealStageChange.id))) == 0
+    assert_not_moved(deal, "negotiation")
 
 
 def test_another_reps_deal_cannot_be_seen_or_moved(client, auth, team):
