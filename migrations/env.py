@@ -72,6 +72,13 @@ def render_item(type_, obj, autogen_context):
     return False
 
 
+def include_object(obj, name, type_, reflected, compare_to):
+    """Leave the search indexes that live outside the models (see SEARCH_INDEX_OBJECTS) to their migration."""
+    from app.models.customers import SEARCH_INDEX_OBJECTS
+
+    return not (name and name.startswith(SEARCH_INDEX_OBJECTS))
+
+
 def run_migrations_online():
     """Run migrations in 'online' mode.
 
@@ -92,6 +99,7 @@ def run_migrations_online():
 
     conf_args = current_app.extensions['migrate'].configure_args
     conf_args.setdefault("render_item", render_item)
+    conf_args.setdefault("include_object", include_object)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

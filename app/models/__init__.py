@@ -1,12 +1,12 @@
 """All models, importable from one place (Alembic needs them all loaded)."""
 from app.models.activities import Activity
 from app.models.audit import AuditEvent
-from app.models.customers import Contact, Customer, Tag
+from app.models.customers import Contact, Customer, CustomerImport, CustomerMerge, Tag
 from app.models.deals import Deal, DealStageChange, Stage
 from app.models.products import Product
 from app.models.users import Invitation, Team, User
 
 __all__ = [
-    "Activity", "AuditEvent", "Contact", "Customer", "Deal", "DealStageChange",
+    "Activity", "AuditEvent", "Contact", "Customer", "CustomerImport", "CustomerMerge", "Deal", "DealStageChange",
     "Invitation", "Product", "Stage", "Tag", "Team", "User",
 ]

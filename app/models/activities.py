@@ -38,6 +38,11 @@ class Activity(TimestampMixin, db.Model):
     lng: Mapped[float | None] = mapped_column(Float)
     accuracy_m: Mapped[float | None] = mapped_column(Float)
     client_key: Mapped[str | None] = mapped_column(String(64))
+    # Visits: check-in and check-out times; the check-in position is lat/lng/accuracy_m (None: no location).
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Metres between the check-in position and the customer's stored location (None: either is unknown).
+    distance_m: Mapped[int | None] = mapped_column()
 
     owner = relationship("User")
     customer = relationship("Customer")

@@ -1,11 +1,13 @@
 """Customers, their contacts and tags."""
 from datetime import date
 
-from sqlalchemy import CheckConstraint, Column, Float, ForeignKey, Index, String, Table, Text, event
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, Column, Float, ForeignKey, Index, LargeBinary, String, Table, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import TimestampMixin
+from app.models.base import TimestampMixin, UTCDateTime, utcnow
 from app.text import fold
 
 KINDS = ("company", "person")
@@ -34,6 +36,7 @@ class Customer(TimestampMixin, db.Model):
         CheckConstraint("score >= 0 AND score <= 100", name="score_range"),
         Index("ix_customers_owner_lifecycle", "owner_id", "lifecycle"),
         Index("ix_customers_owner_updated", "owner_id", "updated_at"),
+        Index("ix_customers_owner_last_contact", "owner_id", "last_contact_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -57,6 +60,8 @@ class Customer(TimestampMixin, db.Model):
     score: Mapped[int] = mapped_column(default=0)
     birthday: Mapped[date | None] = mapped_column()
     notes: Mapped[str | None] = mapped_column(Text)
+    # Last call, visit or meeting done with the customer: "due for contact" filters and reminders.
+    last_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1)
 
     owner = relationship("User")
@@ -97,3 +102,59 @@ class Contact(TimestampMixin, db.Model):
 @event.listens_for(Customer, "before_update")
 def _keep_search_text(_mapper, _connection, customer):
     customer.refresh_search_text()
+
+
+# Search indexes the models do not describe (created by migration 0005, kept out of autogenerate):
+# SQLite: an FTS5 trigram table over customers.search_text kept in step by triggers;
+# PostgreSQL: a pg_trgm GIN index on customers.search_text.
+SEARCH_INDEX_OBJECTS = ("customers_fts", "ix_customers_search_trgm")
+
+
+class CustomerMerge(db.Model):
+    """A merge of one customer into another: what the removed record held and what moved, for review."""
+
+    __tablename__ = "customer_merges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    survivor_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id", ondelete="SET NULL"), index=True)
+    merged_customer_id: Mapped[int] = mapped_column()  # id of the removed customer (the row is gone)
+    merged_name: Mapped[str] = mapped_column(String(200))
+    snapshot: Mapped[dict] = mapped_column(JSON)  # the removed customer's fields and contacts
+    moved: Mapped[dict] = mapped_column(JSON)  # {"contacts": [ids], "deals": [ids], "activities": [ids], ...}
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    survivor = relationship(Customer)
+    actor = relationship("User")
+
+
+IMPORT_STATUSES = ("uploaded", "imported", "failed")
+
+
+class CustomerImport(db.Model):
+    """One CSV import: the uploaded file until it is imported, the column mapping, and the per-row report."""
+
+    __tablename__ = "customer_imports"
+    __table_args__ = (
+        CheckConstraint("status IN ('uploaded', 'imported', 'failed')", name="status"),
+        Index("ix_customer_imports_creator_created", "created_by_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))  # owner of the new customers
+    filename: Mapped[str] = mapped_column(String(255))
+    encoding: Mapped[str] = mapped_column(String(20))
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)  # dropped once imported
+    mapping: Mapped[dict | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(10), default="uploaded")
+    total_rows: Mapped[int] = mapped_column(default=0)
+    imported_count: Mapped[int] = mapped_column(default=0)
+    skipped_count: Mapped[int] = mapped_column(default=0)
+    error_count: Mapped[int] = mapped_column(default=0)
+    report: Mapped[str | None] = mapped_column(Text)  # CSV: row, status, reason, customer id
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    created_by = relationship("User", foreign_keys=[created_by_id])
+    owner = relationship("User", foreign_keys=[owner_id])
