@@ -170,17 +170,21 @@ def column_cards(user, stage, board_filter, after=None, now=None):
 
 
 def cards_for(deals, now=None):
-    """Cards for deals, with two queries for all of them (next step, overdue), whatever their number."""
+    """Cards for deals, with one query for all of them (their open scheduled activities), whatever their number."""
     now = now or utcnow()
     ids = [d.id for d in deals]
     upcoming, overdue = {}, set()
     if ids:
-        open_activities = (Activity.deal_id.in_(ids), Activity.done_at.is_(None), Activity.due_at.is_not(None))
+        # A deal has a handful of open activities: read them all, oldest first, and keep per deal
+        # the first one still ahead (the next step) and whether any is behind (overdue).
         for activity in db.session.scalars(
-            select(Activity).where(*open_activities, Activity.due_at >= now).order_by(Activity.deal_id, Activity.due_at)
+            select(Activity).where(Activity.deal_id.in_(ids), Activity.done_at.is_(None), Activity.due_at.is_not(None))
+            .order_by(Activity.deal_id, Activity.due_at)
         ):
-            upcoming.setdefault(activity.deal_id, activity)
-        overdue = set(db.session.scalars(select(Activity.deal_id).where(*open_activities, Activity.due_at < now).distinct()))
+            if activity.due_at < now:
+                overdue.add(activity.deal_id)
+            else:
+                upcoming.setdefault(activity.deal_id, activity)
     cards = []
     for deal in deals:
         following = upcoming.get(deal.id)

@@ -36,9 +36,9 @@ def visible_to(model, user):
     return select(model).where(visible_owner_condition(model, user))
 
 
-def get_visible_or_404(model, record_id, user):
-    """The record with this id if user may see it; raises 404 otherwise, exactly as for a missing id."""
-    record = db.session.scalar(visible_to(model, user).where(model.id == record_id))
+def get_visible_or_404(model, record_id, user, *options):
+    """The record with this id if user may see it (loader options apply); raises 404 otherwise, exactly as for a missing id."""
+    record = db.session.scalar(visible_to(model, user).where(model.id == record_id).options(*options))
     if record is None:
         abort(404)
     return record
