@@ -72,7 +72,7 @@ def scenarios(ids):
         Scenario("Customer search (manager)", "manager", f"/customers?q={ids['search']}", htmx=True),
         Scenario("Customer search, no match", "rep", f"/customers?q={ids['no_match']}", htmx=True),
         Scenario("Customer search, no match (manager)", "manager", f"/customers?q={ids['no_match']}", htmx=True),
-        Scenario("Customer card", "rep", f"/customers/{ids['customer']}"),
+        Scenario("Customer card (1,000 activities)", "rep", f"/customers/{ids['customer']}"),
         Scenario("Deal page", "rep", f"/deals/{ids['deal']}"),
         Scenario("Quotes list", "rep", missing="#6"),
         Scenario("Move a card (htmx)", "rep", f"/deals/{ids['deal']}/move", method="POST", htmx=True,
