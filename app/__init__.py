@@ -113,9 +113,9 @@ def _init_extensions(app):
 
 
 def _register_blueprints(app):
-    from app.blueprints import admin, auth, customers, deals, errors, main, more, pipeline, quotes
+    from app.blueprints import activities, admin, auth, customer_tools, customers, deals, errors, main, more, pipeline, quotes
 
-    for module in (errors, auth, main, pipeline, deals, customers, quotes, more, admin):
+    for module in (errors, auth, main, pipeline, deals, customers, activities, customer_tools, quotes, more, admin):
         app.register_blueprint(module.bp)
     if app.config["BENCH_MODE"]:
         from app.blueprints import bench

@@ -53,6 +53,9 @@ def defaults(instance_path):
         # Number of proxies in front of the app whose X-Forwarded-For/-Proto to trust (0: none).
         PROXY_FIX_X_FOR=int(os.environ.get("PROXY_FIX_X_FOR", 0)),
         MAX_CONTENT_LENGTH=int(os.environ.get("MAX_CONTENT_LENGTH", 2 * 1024 * 1024)),
+        # Customer CSV imports only: a larger upload than any other form, and a cap on rows per file.
+        IMPORT_MAX_BYTES=int(os.environ.get("IMPORT_MAX_BYTES", 10 * 1024 * 1024)),
+        IMPORT_MAX_ROWS=int(os.environ.get("IMPORT_MAX_ROWS", 50_000)),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=env_bool("SESSION_COOKIE_SECURE", not env_bool("FLASK_DEBUG", False)),
@@ -87,5 +90,9 @@ def defaults(instance_path):
         # scrypt (Werkzeug's default). Tests use a cheap pbkdf2 so that hundreds of logins stay fast.
         PASSWORD_HASH_METHOD=os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
         INVITATION_TTL_HOURS=int(os.environ.get("INVITATION_TTL_HOURS", 72)),
+        # A visit checked in farther than this from the customer's stored location is flagged on the card.
+        CHECKIN_MAX_DISTANCE_M=int(os.environ.get("CHECKIN_MAX_DISTANCE_M", 500)),
+        # A customer with no call, visit or meeting for this many days is "due for contact".
+        CONTACT_DUE_DAYS=int(os.environ.get("CONTACT_DUE_DAYS", 30)),
         BENCH_MODE=env_bool("FIELDCRM_BENCH", False),
     )

@@ -43,6 +43,11 @@ def render_page_or_block(template, block="content", **context):
     return render_template(template, **context)
 
 
+def render_named_block(template, block, **context):
+    """One named block of a page template, whatever the request: e.g. a section sent out of band."""
+    return render_block(template, block, **context)
+
+
 def redirect_for_htmx(location):
     """A response that makes htmx navigate the whole window (e.g. to the login page)."""
     return "", 204, {"HX-Redirect": location}

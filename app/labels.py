@@ -7,10 +7,15 @@ ACTIVITY_KIND_LABELS = {
     "call": _l("Call"), "visit": _l("Visit"), "meeting": _l("Meeting"), "email": _l("Email"),
     "zalo": "Zalo", "note": _l("Note"), "task": _l("Task"),
 }
+OUTCOME_LABELS = {
+    "reached": _l("Reached"), "no_answer": _l("No answer"), "busy": _l("Busy"), "call_back": _l("Call back"),
+    "not_interested": _l("Not interested"),
+}
 
 
 def init_app(app):
     """Make the label dictionaries available to templates."""
     app.jinja_env.globals.update(
         role_labels=ROLE_LABELS, lifecycle_labels=LIFECYCLE_LABELS, activity_kind_labels=ACTIVITY_KIND_LABELS,
+        outcome_labels=OUTCOME_LABELS,
     )

@@ -67,3 +67,25 @@ def make_activity(owner, customer=None, due_in=timedelta(hours=1), **overrides):
     db.session.add(activity)
     db.session.commit()
     return activity
+
+
+def make_contact(customer, **overrides):
+    from app.models import Contact
+
+    values = dict(name=f"Anh Liên hệ {next(_seq)}", customer=customer)
+    values.update(overrides)
+    contact = Contact(**values)
+    db.session.add(contact)
+    db.session.commit()
+    return contact
+
+
+def make_stage_change(deal, to_key, changed_at=None, by=None, from_key=None):
+    """A recorded move of deal into stage to_key (the deal itself is not moved)."""
+    from app.models import DealStageChange
+
+    change = DealStageChange(deal=deal, to_stage=stage(to_key), from_stage=stage(from_key) if from_key else None,
+                             changed_by=by, changed_at=changed_at or utcnow())
+    db.session.add(change)
+    db.session.commit()
+    return change

@@ -46,18 +46,32 @@ def test_english_is_complete_for_the_shell(client, auth, rep):
 
 def test_every_page_answers_htmx_with_a_fragment(app, client, auth):
     from app.access import PUBLIC, policy_of
+    from app.services import customer_import
+    from app.services.merge import merge_customers
 
-    from tests.factories import make_deal
+    from tests.factories import make_contact, make_deal
 
     admin = make_user(role="admin", email="admin@example.vn")
     customer = make_customer(admin)
     deal = make_deal(customer)
-    ids = {"customer_id": customer.id, "deal_id": deal.id, "stage_id": deal.stage_id, "user_id": admin.id}
+    merged_away = make_customer(admin, name="Bản trùng")
+    merge = merge_customers(customer, merged_away, admin, survivor_version=customer.version,
+                            other_version=merged_away.version)
+    raw = "Tên khách hàng,Số điện thoại\nQuán Cơm Bà Ba,0903123456\n".encode()
+    parsed = customer_import.read_upload(raw, 100)
+    run = customer_import.create_import(admin, admin, "khach.csv", raw, parsed)
+    customer_import.save_mapping(run, customer_import.guess_mapping(parsed.header), "skip")
+    customer_import.run_import(run, admin)
+    pending = customer_import.create_import(admin, admin, "cho.csv", raw, parsed)  # uploaded, not imported yet
+    ids = {"customer_id": customer.id, "deal_id": deal.id, "stage_id": deal.stage_id, "user_id": admin.id,
+           "contact_id": make_contact(customer).id, "merge_id": merge.id, "import_id": run.id}
+    query = {"customer_tools.merge": f"?a={customer.id}&b={make_customer(admin).id}"}
     auth.login(admin.email)
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint == "static" or policy_of(app.view_functions[rule.endpoint]) == PUBLIC:
             continue
-        url = rule.build({name: ids[name] for name in rule.arguments})[1]
+        values = {**ids, "import_id": pending.id} if rule.endpoint == "customer_tools.import_mapping" else ids
+        url = rule.build({name: values[name] for name in rule.arguments})[1] + query.get(rule.endpoint, "")
         response = client.get(url, headers={"HX-Request": "true"})
         assert response.status_code == 200, url
         assert "<html" not in response.get_data(as_text=True), url

@@ -93,3 +93,184 @@
   window.addEventListener("load", function () { initBoard(document); });
   document.addEventListener("htmx:load", function (event) { initBoard(event.detail.elt.ownerDocument || document); });
 })();
+
+// =================================================================================================
+// Call notes and visits (activities blueprint, issue #5): the note sheet, "came back from a call",
+// visit check-in. Markup: app/templates/activities/.
+// =================================================================================================
+(function () {
+  "use strict";
+
+  var PENDING_KEY = "fieldcrm.noteAfterCall";  // sessionStorage only: the customer page a call left from
+  var MIN_AWAY_MS = 3000;  // away for less than this is a flick to another app, not a call
+  var PENDING_TTL_MS = 2 * 60 * 60 * 1000;
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var bytes = crypto.getRandomValues(new Uint8Array(16));  // randomUUID needs HTTPS; this does not
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    var hex = Array.prototype.map.call(bytes, function (b) { return (b + 0x100).toString(16).slice(1); }).join("");
+    return [hex.slice(0, 8), hex.slice(8, 12), hex.slice(12, 16), hex.slice(16, 20), hex.slice(20)].join("-");
+  }
+
+  // A blank form gets a key of its own once; a form already sent keeps its key, so that sending it
+  // again (double tap, retry after a lost answer) stores nothing twice.
+  function giveKey(form) {
+    if (form && form.hasAttribute("data-fresh") && form.elements.client_key) {
+      form.elements.client_key.value = uuid();
+      form.removeAttribute("data-fresh");
+    }
+  }
+
+  // --- the sheet ----------------------------------------------------------------------------------
+  function sheet() { return document.getElementById("note-sheet"); }
+
+  function showSheet() {
+    var dialog = sheet();
+    if (!dialog) return;
+    giveKey(dialog.querySelector("form[data-note-form]"));
+    if (!dialog.open) dialog.showModal();
+  }
+
+  // Open the sheet with the form at url: at once when it is already there, else after loading it.
+  function openNoteSheet(url) {
+    var dialog = sheet();
+    if (!dialog || typeof htmx === "undefined") return false;
+    var form = dialog.querySelector("form[data-note-form]");
+    if (form && form.getAttribute("data-source") === url) {
+      showSheet();
+    } else {
+      htmx.ajax("GET", url, { target: "#note-sheet-body", swap: "innerHTML" }).then(showSheet);
+    }
+    return true;
+  }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target instanceof Element ? event.target : event.target.parentElement;
+    if (!target) return;
+    var opener = target.closest("a[data-note-open]");
+    if (opener && !(event.ctrlKey || event.metaKey || event.shiftKey)) {
+      // Captured before htmx's boost sees the click: the link stays a page for browsers without JS.
+      if (openNoteSheet(opener.getAttribute("href"))) {
+        event.preventDefault();
+        event.stopPropagation();
+      }
+      return;
+    }
+    var dialog = sheet();
+    if (target.closest("[data-sheet-close]") || (dialog && target === dialog)) {  // the × or the backdrop
+      if (dialog && dialog.open) dialog.close();
+      return;
+    }
+    if (target.closest('a[href^="tel:"], a[href^="https://zalo.me/"], a[data-note-after]')) rememberCall();
+  }, true);
+
+  // The server's answer to a saved note: the page is updated out of band; the sheet closes.
+  document.addEventListener("note-saved", function () {
+    var dialog = sheet();
+    if (dialog && dialog.open) dialog.close();
+  });
+
+  // Next step: "Pick a date" opens the date; typing a date or a time picks "Pick a date".
+  document.addEventListener("change", function (event) {
+    var input = event.target, form = input.form;
+    if (!form || !form.hasAttribute("data-note-form")) return;
+    if (input.name === "next_step" && input.value === "date" && form.elements.next_on) {
+      form.elements.next_on.focus();
+      try { form.elements.next_on.showPicker(); } catch (error) { /* not every browser has a picker */ }
+    }
+    if ((input.name === "next_on" || input.name === "next_at") && input.value) {
+      var pick = form.querySelector('input[name="next_step"][value="date"]');
+      if (pick) pick.checked = true;
+    }
+  });
+
+  // --- back from a call: the sheet opens by itself --------------------------------------------------
+  function readPending() {
+    try { return JSON.parse(sessionStorage.getItem(PENDING_KEY) || "null"); } catch (error) { return null; }
+  }
+
+  function writePending(pending) {
+    try {
+      if (pending) sessionStorage.setItem(PENDING_KEY, JSON.stringify(pending));
+      else sessionStorage.removeItem(PENDING_KEY);
+    } catch (error) { /* private mode: no sheet by itself, the Note button still works */ }
+  }
+
+  function rememberCall() {
+    var dialog = sheet(), url = dialog && dialog.getAttribute("data-note-url");
+    if (url) writePending({ url: url, path: location.pathname, at: Date.now(), hiddenAt: null });
+  }
+
+  function cameBack() {
+    var pending = readPending();
+    if (!pending) return;
+    if (Date.now() - pending.at > PENDING_TTL_MS || pending.path !== location.pathname) { writePending(null); return; }
+    if (!pending.hiddenAt) return;  // the page was never left: the call has not started
+    if (Date.now() - pending.hiddenAt < MIN_AWAY_MS) {  // a flick: keep waiting for the real call
+      pending.hiddenAt = null;
+      writePending(pending);
+      return;
+    }
+    writePending(null);
+    openNoteSheet(pending.url);
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState !== "hidden") { cameBack(); return; }
+    var pending = readPending();
+    if (pending && !pending.hiddenAt) {
+      pending.hiddenAt = Date.now();
+      writePending(pending);
+    }
+  });
+  window.addEventListener("pageshow", cameBack);  // the phone reloaded the page while the call ran
+
+  // --- visit check-in -------------------------------------------------------------------------------
+  function locate(done) {
+    var finished = false;
+    function finish(place) { if (!finished) { finished = true; done(place); } }
+    if (!navigator.geolocation) { finish({ reason: "unsupported" }); return; }
+    // The browser's own timeout does not run while it asks for permission: give up after 20 s anyway.
+    setTimeout(function () { finish({ reason: "timeout" }); }, 20000);
+    navigator.geolocation.getCurrentPosition(function (position) {
+      finish({ lat: position.coords.latitude, lng: position.coords.longitude, accuracy: position.coords.accuracy });
+    }, function (error) {
+      finish({ reason: error.code === 1 ? "denied" : error.code === 3 ? "timeout" : "unavailable" });
+    }, { enableHighAccuracy: true, timeout: 10000, maximumAge: 0 });
+  }
+
+  function setBusy(form, busy) {
+    var button = form.querySelector("button[type=submit]");
+    form.setAttribute("aria-busy", busy ? "true" : "false");
+    if (!button) return;
+    if (busy) {
+      button.setAttribute("data-label", button.textContent);
+      button.textContent = button.getAttribute("data-busy-label") || button.textContent;
+    } else if (button.hasAttribute("data-label")) {
+      button.textContent = button.getAttribute("data-label");
+    }
+    button.disabled = busy;
+  }
+
+  // Without JavaScript the form posts as it is (a visit without location); with it, the position comes first.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-checkin") || typeof htmx === "undefined") return;
+    event.preventDefault();
+    event.stopPropagation();
+    if (form.getAttribute("aria-busy") === "true") return;  // a second tap while locating
+    giveKey(form);
+    setBusy(form, true);
+    form.addEventListener("htmx:afterRequest", function () { setBusy(form, false); }, { once: true });
+    locate(function (place) {
+      var fields = form.elements;
+      fields.lat.value = place.lat == null ? "" : place.lat;
+      fields.lng.value = place.lng == null ? "" : place.lng;
+      fields.accuracy.value = place.accuracy == null ? "" : place.accuracy;
+      fields.reason.value = place.reason || "";
+      htmx.trigger(form, "checkin-ready");
+    });
+  }, true);
+})();
