@@ -59,6 +59,12 @@ def trigger(response, events):
     return response
 
 
+def push_url(response, url):
+    """Put url in the address bar (HX-Push-Url): e.g. a list's clean filter URL instead of every empty form field."""
+    response.headers["HX-Push-Url"] = url
+    return response
+
+
 def reswap(response, value):
     """Set HX-Reswap directly: htmx-flask rejects valid values like 'afterbegin'."""
     response.headers["HX-Reswap"] = value

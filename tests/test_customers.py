@@ -108,7 +108,7 @@ def test_a_manager_filters_by_a_team_member_and_sees_only_the_team(client, auth,
     auth.login(people["manager"].email)
     page = listing(client)
     assert sorted(names_in(page)) == ["Của An", "Của Bình"]
-    owner_select = re.search(r'<select id="filter-owner" name="owner">(.*?)</select>', page, re.S).group(1)
+    owner_select = re.search(r'<select [^>]*id="filter-owner"[^>]*>(.*?)</select>', page, re.S).group(1)
     assert "Trần Thị Bình" in owner_select and "Lê Minh Chi" not in owner_select
     assert names_in(listing(client, f"owner={people['colleague'].id}")) == ["Của Bình"]
     # An owner outside the team is dropped, not obeyed: the team's list, never Chi's customers.

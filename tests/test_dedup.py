@@ -72,3 +72,11 @@ def test_text_search_conditions_ignore_diacritics_and_match_parts_of_words(peopl
     assert names("0903 123 456") == names("+84903123456") == ["Công ty Đức Hưng"]
     assert names("an") == ["Minh Anh"]  # shorter than a trigram: plain LIKE
     assert names('"; DROP') == [] and names("100%") == []
+
+
+def test_several_phones_are_checked_at_once_and_hidden_matches_all_counted(people):
+    make_customer(people["other"], name="Một", phone="+84903123456")
+    make_customer(people["other"], name="Hai", phone_alt="+84912345678")
+    mine = make_customer(people["rep"], name="Của tôi", phone="+84912345678")
+    found = likely_duplicates(people["rep"], phone=["0903 123 456", "0912.345.678", ""])
+    assert [c for c, _ in found.visible] == [mine] and found.hidden_count == 2

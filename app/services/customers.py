@@ -326,14 +326,9 @@ def possible_duplicates(user, values, customer=None):
     if not (name or changed):
         return None
     exclude_id = customer.id if customer is not None else None
-    found = likely_duplicates(user, name=name, phone=changed.get("phone"), email=changed.get("email"),
+    phones = [changed[k] for k in ("phone", "phone_alt") if changed.get(k)]
+    found = likely_duplicates(user, name=name, phone=phones, email=changed.get("email"),
                               tax_code=changed.get("tax_code"), exclude_id=exclude_id)
-    if changed.get("phone_alt"):
-        alt = likely_duplicates(user, phone=changed["phone_alt"], exclude_id=exclude_id)
-        shown = {c.id for c, _why in found.visible}
-        found.visible += [(c, why) for c, why in alt.visible if c.id not in shown]
-        # Hidden matches are only counted: the larger count is the one certainly not counted twice.
-        found.hidden_count = max(found.hidden_count, alt.hidden_count)
     return found or None
 
 

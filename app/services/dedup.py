@@ -67,11 +67,14 @@ def likely_duplicates(user, *, name=None, phone=None, email=None, tax_code=None,
                 if reason not in reasons[customer]:
                     reasons[customer].append(reason)
 
-    phone = normalise_phone(phone) if phone else None
-    if phone:
-        note(db.session.scalars(select(Customer).where(or_(Customer.phone == phone, Customer.phone_alt == phone))
-                                .limit(limit)), "phone")
-        note(db.session.scalars(select(Customer).join(Contact).where(Contact.phone == phone).limit(limit)), "phone")
+    # phone: one number or several (a customer's main and other phone), in any format.
+    typed = [phone] if isinstance(phone, str) else list(phone or ())
+    phones = sorted({p for p in map(normalise_phone, filter(None, typed)) if p})
+    if phones:
+        note(db.session.scalars(select(Customer).where(or_(Customer.phone.in_(phones), Customer.phone_alt.in_(phones)))
+                                .limit(limit * len(phones))), "phone")
+        note(db.session.scalars(select(Customer).join(Contact).where(Contact.phone.in_(phones))
+                                .limit(limit * len(phones))), "phone")
     if email := normalise_email(email):
         note(db.session.scalars(select(Customer).where(Customer.email == email).limit(limit)), "email")
     if tax_code := normalise_tax_code(tax_code):

@@ -8,7 +8,7 @@ from app.access import signed_in
 from app.blueprints.customers.forms import TAX_CODE_TAKEN, ContactForm, CustomerForm
 from app.extensions import db
 from app.formatting import local_today
-from app.htmx import render_page_or_block, wants_fragment
+from app.htmx import push_url, render_page_or_block, wants_fragment
 from app.models import Customer
 from app.services.customers import (KIND_LABELS, SOURCE_LABELS, CustomerFilter, StaleCustomer, TaxCodeTaken,
                                     create_customer, customer_card, delete_contact, directions_url, export_csv,
@@ -41,7 +41,7 @@ def index():
     response = make_response(body)
     if wants_fragment() and page <= 1:
         # The address bar shows the filters that are set, not every empty field of the form.
-        response.headers["HX-Push-Url"] = url_for("customers.index", **customer_filter.as_args())
+        push_url(response, url_for("customers.index", **customer_filter.as_args()))
     return response
 
 
