@@ -6,7 +6,9 @@ import pytest
 from app.seed.demo import DEMO_PASSWORD, load_demo
 
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-MAIN_PAGES = ["/", "/pipeline", "/customers", "/customers/{customer}", "/quotes", "/more", "/admin/users"]
+MAIN_PAGES = ["/", "/pipeline", "/customers", "/customers/{customer}", "/quotes", "/more", "/admin/users",
+              "/customers/new", "/customers/{customer}/edit", "/customers/{customer}/notes/new", "/customers/import",
+              "/customers/imports", "/customers/duplicates", "/customers/merges", "/customers/merge?a={customer}&b={other}"]
 
 
 @pytest.fixture()
@@ -41,7 +43,7 @@ def test_main_pages_have_no_serious_violations(axe_page):
     from app.models import Customer, User
 
     admin = User.by_email("admin@demo.fieldcrm.vn")
-    customer = db.session.scalars(db.select(Customer).order_by(Customer.id)).first()
+    customer, other = db.session.scalars(db.select(Customer).order_by(Customer.id).limit(2)).all()
     axe_page.goto("/login")
     axe_page.get_by_label("Email", exact=True).fill(admin.email)
     axe_page.get_by_label("Mật khẩu", exact=True).fill(DEMO_PASSWORD)
@@ -49,7 +51,7 @@ def test_main_pages_have_no_serious_violations(axe_page):
     axe_page.wait_for_url("**/")
     found = {}
     for path in MAIN_PAGES:
-        axe_page.goto(path.format(customer=customer.id))
+        axe_page.goto(path.format(customer=customer.id, other=other.id))
         problems = violations(axe_page)
         if problems:
             found[path] = problems
