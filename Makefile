@@ -34,7 +34,7 @@ run: $(VENV)/.runtime-installed system-deps translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed demo
 	@echo "FieldCRM on http://$(HOST):$(PORT)  (Ctrl+C to stop)"
-	SESSION_COOKIE_SECURE=$${SESSION_COOKIE_SECURE:-0} $(BIN)/gunicorn --workers 2 --threads 4 --bind $(HOST):$(PORT) \
+	SESSION_COOKIE_SECURE=$${SESSION_COOKIE_SECURE:-0} $(BIN)/gunicorn --workers 2 --threads 4 --timeout 120 --bind $(HOST):$(PORT) \
 		--access-logfile - --forwarded-allow-ips 127.0.0.1 wsgi:app
 
 # axe-core for the accessibility tests, pinned in package-lock.json (used by tests only).

@@ -44,7 +44,7 @@ class Gunicorn:
             try:
                 if requests.get(self.url + "/healthz", timeout=2).status_code == 200:
                     return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening yet, or still booting
                 time.sleep(0.2)
         raise RuntimeError("gunicorn did not answer /healthz in time")
 

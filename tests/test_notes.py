@@ -81,7 +81,7 @@ def test_a_note_stores_a_done_call_and_a_follow_up_in_two_days(client, signed_in
     assert "Khách hẹn gặp thứ Sáu" in html
     assert 'hx-swap-oob="innerHTML:#flashes"' in html
     assert "Next step: " + local_due(2).strftime("%d/%m/%Y %H:%M") in html
-    assert "data-fresh" in html  # a blank form for the next note
+    assert "data-note-form" not in html  # the sheet closes empty: the next note loads a new form (and key)
 
 
 def test_the_same_client_key_twice_stores_one_note_and_one_next_step(client, signed_in, customer):
@@ -269,7 +269,10 @@ def test_from_a_deal_the_note_and_the_next_step_belong_to_the_deal(client, signe
     deal = make_deal(customer)
     page = client.get(f"/deals/{deal.id}").get_data(as_text=True)
     assert f'href="/customers/{customer.id}/notes/new?deal={deal.id}&amp;from=deal" data-note-open' in page
-    assert 'id="note-sheet"' in page and f'<option selected value="{deal.id}">' in page
+    assert f'data-note-url="/customers/{customer.id}/notes/new?deal={deal.id}&amp;from=deal"' in page
+    # The sheet's form loads when it opens: pre-linked to the deal.
+    sheet = client.get(f"/customers/{customer.id}/notes/new?deal={deal.id}&from=deal", headers=HTMX).get_data(as_text=True)
+    assert f'<option selected value="{deal.id}">' in sheet and "<html" not in sheet
 
     response = save_note(client, signed_in, customer, origin="deal", deal_id=str(deal.id))
     assert response.status_code == 200
@@ -318,4 +321,7 @@ def test_the_card_carries_the_note_button_and_the_sheet(client, signed_in, custo
     html = client.get(f"/customers/{customer.id}").get_data(as_text=True)
     assert f'href="/customers/{customer.id}/notes/new" data-note-open' in html
     assert f'data-note-url="/customers/{customer.id}/notes/new"' in html
-    assert 'data-source="/customers/{}/notes/new"'.format(customer.id) in html
+    # The form is not rendered with the card: the sheet loads it when it opens (or while a call runs).
+    assert "data-note-form" not in html
+    sheet = client.get(f"/customers/{customer.id}/notes/new", headers=HTMX).get_data(as_text=True)
+    assert 'data-source="/customers/{}/notes/new"'.format(customer.id) in sheet and "data-note-form" in sheet

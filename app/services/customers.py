@@ -24,6 +24,7 @@ from app.services.csv_safe import BOM, safe_cell
 from app.services.dedup import likely_duplicates
 from app.services.scope import users_visible_to, visible_owner_condition, visible_to
 from app.services.search import customer_text_conditions
+from app.services.stages import stages
 from app.text import format_phone
 
 PAGE_SIZE = 20
@@ -178,7 +179,7 @@ def customer_card(user, customer_id):
     """(customer, open deals) for the card; 404 when the customer is not visible to user."""
     customer = db.session.scalar(
         visible_to(Customer, user).where(Customer.id == customer_id)
-        .options(selectinload(Customer.owner), selectinload(Customer.tags), selectinload(Customer.contacts)))
+        .options(selectinload(Customer.tags), selectinload(Customer.contacts)))
     if customer is None:
         abort(404)
     # A customer can have deals of other owners (e.g. after a hand-over): each is scoped too.
@@ -235,13 +236,15 @@ def timeline(user, customer, after=None, limit=TIMELINE_PAGE):
     Each source is read newest first from its index, at most limit + 1 rows after the cursor; the
     two short lists are then merged, so a page costs the same with 10 or 10,000 activities.
     """
+    # Owners, authors and stages are many-to-one: once the few users and the stages are in the
+    # session (the signed-in user always is; stages() reads them all once per request), each lookup
+    # is answered from the identity map. A selectinload would query again for rows already there.
+    stages()
     activities = (visible_to(Activity, user).where(Activity.customer_id == customer.id)
-                  .options(selectinload(Activity.owner))
                   .order_by(Activity.created_at.desc(), Activity.id.desc()).limit(limit + 1))
     changes = (select(DealStageChange).join(Deal, Deal.id == DealStageChange.deal_id)
                .where(Deal.customer_id == customer.id, visible_owner_condition(Deal, user))
-               .options(contains_eager(DealStageChange.deal), selectinload(DealStageChange.from_stage),
-                        selectinload(DealStageChange.to_stage), selectinload(DealStageChange.changed_by))
+               .options(contains_eager(DealStageChange.deal))
                .order_by(DealStageChange.changed_at.desc(), DealStageChange.id.desc()).limit(limit + 1))
     if after is not None:
         activities = activities.where(_after(Activity.created_at, Activity.id, 1, after))

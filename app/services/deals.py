@@ -52,16 +52,16 @@ def move_deal(deal, to_stage, actor, expected_version, lost_reason=None, now=Non
         deal.customer.lifecycle = "customer"
         db.session.add(_handover_task(deal, now))
     try:
-        _commit_keeping_loaded()  # the version column turns a concurrent change into StaleDataError
+        commit_keeping_loaded()  # the version column turns a concurrent change into StaleDataError
     except StaleDataError:
         db.session.rollback()
         raise StaleVersion(db.session.get(Deal, deal.id, populate_existing=True)) from None
     return change
 
 
-def _commit_keeping_loaded():
-    """Commit without expiring what is loaded: the answer to a move renders these very objects,
-    and reloading each of them (deal, stages, customer, user) would cost a query apiece."""
+def commit_keeping_loaded():
+    """Commit without expiring what is loaded: the answer to a write (a move, a call note) renders
+    these very objects, and reloading each of them (deal, stages, customer, user) would cost a query apiece."""
     session = db.session()
     previous, session.expire_on_commit = session.expire_on_commit, False
     try:

@@ -9,11 +9,13 @@ from datetime import datetime, time, timedelta
 from flask_babel import force_locale, gettext
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.extensions import db
 from app.labels import OUTCOME_LABELS
 from app.models import Activity, Customer
 from app.models.base import utcnow
+from app.services.deals import commit_keeping_loaded
 
 NEXT_STEP_CHOICES = ("in_2_days", "tomorrow", "next_week", "date", "none")
 NEXT_STEP_DAYS = {"tomorrow": 1, "in_2_days": 2, "next_week": 7}
@@ -64,6 +66,8 @@ def touch_last_contact(customer, when):
     A plain UPDATE: contact is not an edit of the customer, so its version (optimistic locking of the
     edit form) and updated_at stay as they are.
     """
+    if customer.last_contact_at is None or customer.last_contact_at < when:  # what the rest of the request sees
+        set_committed_value(customer, "last_contact_at", when)
     db.session.execute(
         update(Customer)
         .where(Customer.id == customer.id, or_(Customer.last_contact_at.is_(None), Customer.last_contact_at < when))
@@ -100,7 +104,7 @@ def log_call(owner, customer, outcome, body, client_key, next_due=None, deal=Non
         db.session.flush()  # the unique key is checked here
         if outcome in CONTACT_OUTCOMES:
             touch_last_contact(customer, now)
-        db.session.commit()
+        commit_keeping_loaded()
     except IntegrityError:  # the same key won a race a moment ago: answer with what it stored
         db.session.rollback()
         existing = _logged(owner, client_key)

@@ -3,7 +3,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import func, select
-from flask import g, has_request_context
 from sqlalchemy.orm import contains_eager, selectinload
 
 from app.extensions import db
@@ -11,6 +10,7 @@ from app.formatting import local_today
 from app.models import Activity, Customer, Deal, Stage, User
 from app.models.base import utcnow
 from app.services.deals import stale_reasons
+from app.services.stages import stages
 from app.services.scope import users_visible_to, visible_owner_condition
 from app.text import search_terms
 
@@ -107,15 +107,6 @@ class Card:
     next_activity: Activity | None
     stale: list
     days_in_stage: int
-
-
-def stages():
-    """The stages in board order, read once per request (a board page and its menus ask several times)."""
-    if not has_request_context():
-        return db.session.scalars(select(Stage).order_by(Stage.position)).all()
-    if "_stages" not in g:
-        g._stages = db.session.scalars(select(Stage).order_by(Stage.position)).all()
-    return g._stages
 
 
 def stage_totals(user, board_filter=None):

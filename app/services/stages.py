@@ -1,9 +1,19 @@
 """Pipeline stage settings an admin may change: names, order, probability, stale limit."""
+from flask import g, has_request_context
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Stage
 from app.models.audit import record
+
+
+def stages():
+    """The stages in board order, read once per request (a board page and its menus ask several times)."""
+    if not has_request_context():
+        return db.session.scalars(select(Stage).order_by(Stage.position)).all()
+    if "_stages" not in g:
+        g._stages = db.session.scalars(select(Stage).order_by(Stage.position)).all()
+    return g._stages
 
 
 def _snapshot(stage):

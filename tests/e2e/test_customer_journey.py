@@ -166,7 +166,7 @@ def test_check_in_and_out_at_the_customer(page, sign_in, console_errors, screens
 
     page.locator(f'form[action="/visits/{visit.id}/checkout"] button').tap()
     expect(page.locator("form[data-checkin] button")).to_be_visible()  # "Check in" again
-    expect(status).to_contain_text("0 min")
+    expect(status).to_contain_text("Viếng thăm 0 phút")
     db.session.expire_all()
     assert db.session.get(Activity, visit.id).checked_out_at is not None
     assert console_errors == []
@@ -180,5 +180,5 @@ def test_check_in_when_location_is_refused(page, sign_in, console_errors, rep, d
     expect(page.locator("[data-visit-status]")).to_be_visible()
     [visit] = [a for a in activities_of(duc_hung) if a.kind == "visit"]
     assert (visit.lat, visit.distance_m) == (None, None)
-    assert visit.body in ("No location: permission denied", "No location: position unavailable")
+    assert visit.body in ("Không có vị trí: chưa được cấp quyền", "Không có vị trí: không xác định được vị trí")
     assert console_errors == []

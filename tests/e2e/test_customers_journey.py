@@ -40,11 +40,11 @@ def test_search_filters_and_scrolling_on_a_phone(page, sign_in, console_errors, 
 
     page.locator("#customer-search").fill("")
     expect(rows(page)).to_have_count(20)
-    page.get_by_text("Filter and sort").tap()
+    page.get_by_text("Lọc và sắp xếp").tap()
     page.locator("#filter-lifecycle").select_option("customer")
     expect(rows(page)).to_have_count(14)
     expect(page).to_have_url(re.compile(r"/customers\?lifecycle=customer$"))
-    expect(page.get_by_role("link", name="Export CSV")).to_have_attribute("href", "/customers/export.csv?lifecycle=customer")
+    expect(page.get_by_role("link", name="Xuất tệp CSV")).to_have_attribute("href", "/customers/export.csv?lifecycle=customer")
 
     page.locator("#filter-lifecycle").select_option("")
     expect(rows(page)).to_have_count(20)

@@ -101,14 +101,6 @@ def note_sheet(customer, deal_id=None, agenda_item_id=None, origin="card"):
 
 
 @bp.app_template_global()
-def note_sheet_for(customer, deal=None):
-    """Template helper: the sheet pre-filled for the customer card (or, with deal, the deal's page)."""
-    if deal is not None:
-        return note_sheet(customer, deal_id=deal.id, origin="deal")
-    return note_sheet(customer)
-
-
-@bp.app_template_global()
 def note_url_for(customer_id, deal_id=None, agenda_item_id=None, origin="card"):
     """Template helper: address of the note form (the href of a "Note" button)."""
     return note_url(customer_id, deal_id, agenda_item_id, origin)
@@ -168,14 +160,16 @@ def _page_of(origin, customer, deal):
 
 
 def _note_saved(customer, form, logged, message):
-    """A blank form for the sheet, the message, and the part of the page the call changes (out of band)."""
+    """The message and the part of the page the call changes (out of band); the sheet closes empty.
+
+    No fresh form comes back: the sheet loads one (with a new key) the next time it opens.
+    """
     origin = form.origin.data
-    fresh = note_sheet(customer, deal_id=form.deal_choice if origin == "deal" else None, origin=origin)
     added = [a for a in (logged.note, logged.next_step) if a is not None] if logged.created else []
     agenda = None
     if origin == "today":
         agenda = Markup(render_named_block("main/today.html", "agenda", agenda=due_today_for(current_user)))
-    body = render_template("activities/_note_saved.html", sheet=fresh, customer=customer, message=message,
+    body = render_template("activities/_note_saved.html", customer=customer, message=message,
                            card_entries=_card_entries(added) if origin == "card" else [],
                            deal_items=added if origin == "deal" else [], agenda_html=agenda)
     return trigger(make_response(body), {"note-saved": {"id": logged.note.id}})

@@ -200,7 +200,13 @@
 
   function rememberCall() {
     var dialog = sheet(), url = dialog && dialog.getAttribute("data-note-url");
-    if (url) writePending({ url: url, path: location.pathname, at: Date.now(), hiddenAt: null });
+    if (!url) return;
+    writePending({ url: url, path: location.pathname, at: Date.now(), hiddenAt: null });
+    // Fetch the form now, while the call starts: it is there when the rep comes back, even without signal.
+    var form = dialog.querySelector("form[data-note-form]");
+    if (typeof htmx !== "undefined" && !(form && form.getAttribute("data-source") === url)) {
+      htmx.ajax("GET", url, { target: "#note-sheet-body", swap: "innerHTML" });
+    }
   }
 
   function cameBack() {
