@@ -61,7 +61,7 @@ bench-clean: $(VENV)/.dev-installed
 
 # Refresh the message catalogue after adding or changing user-visible strings.
 extract-messages: $(VENV)/.runtime-installed
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_ngettext:1,2 -k gettext_once --ignore-dirs '.* __pycache__' -o app/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_ngettext:1,2 -k gettext_once -k lazy_pgettext:1c,2 --ignore-dirs '.* __pycache__' -o app/translations/messages.pot .
 	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
 
 clean:

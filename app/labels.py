@@ -1,8 +1,9 @@
 """Translated labels of stored codes (roles, lifecycles, activity kinds): one source for forms and pages."""
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 ROLE_LABELS = {"rep": _l("Sales rep"), "manager": _l("Manager"), "admin": _l("Administrator")}
-LIFECYCLE_LABELS = {"lead": _l("Lead"), "prospect": _l("Prospect"), "customer": _l("Customer"), "churned": _l("Churned")}
+LIFECYCLE_LABELS = {"lead": _l("Lead"), "prospect": _l("Prospect"), "customer": lazy_pgettext("lifecycle", "Customer"), "churned": _l("Churned")}
 ACTIVITY_KIND_LABELS = {
     "call": _l("Call"), "visit": _l("Visit"), "meeting": _l("Meeting"), "email": _l("Email"),
     "zalo": "Zalo", "note": _l("Note"), "task": _l("Task"),

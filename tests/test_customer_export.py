@@ -101,3 +101,23 @@ def test_rows_are_streamed_one_batch_at_a_time_and_capped(app, people):
     assert len(chunks) == 1 + 3  # the header, then batches of 3, 3 and 1 rows
     assert [chunk.count("\r\n") for chunk in chunks] == [1, 3, 3, 1]
     assert "".join(capped).count("\r\n") == 1 + 5
+
+
+def test_an_exported_file_maps_back_on_import_in_both_languages(app):
+    from app.services.customer_import import IGNORE, guess_mapping
+    from app.services.customers import export_header
+
+    importable = {"name", "kind", "lifecycle", "phone", "phone_alt", "email", "tax_code", "address", "ward",
+                  "district", "province", "source", "tags", "notes", "birthday"}
+    for language in ("vi", "en"):
+        with app.test_request_context(headers={"Cookie": f"lang={language}"}):
+            from flask import g
+            from flask_babel import refresh
+
+            refresh()  # the test's app context (and its cached locale) outlives this request
+            g.pop("_translations", None)
+            header = export_header()
+            mapped = dict(zip(header, guess_mapping(header)))
+        assert header[1] == {"vi": "Tên", "en": "Name"}[language] or header[1].startswith({"vi": "Tên", "en": "Name"}[language])
+        assert importable <= set(mapped.values()), (language, mapped)
+        assert "owner_id" not in mapped.values() and mapped[header[0]] == IGNORE  # the id never maps

@@ -14,7 +14,7 @@ PO_PATH = "app/translations/vi/LC_MESSAGES/messages.po"
 def test_every_message_in_the_code_has_a_vietnamese_translation(tmp_path):
     pot = tmp_path / "messages.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_ngettext:1,2", "-k", "gettext_once",
+        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", "babel.cfg", "-k", "_l", "-k", "lazy_ngettext:1,2", "-k", "gettext_once", "-k", "lazy_pgettext:1c,2",
          "--ignore-dirs", ".* __pycache__", "-o", str(pot), "."],
         check=True, capture_output=True,
     )

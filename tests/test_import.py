@@ -99,7 +99,7 @@ def test_messy_file_preview_then_import_with_a_per_row_report(client, auth, peop
     assert "Will be skipped: duplicate" in html and f"Looks like customer #{existing.id} (phone, similar name)" in html
     assert "Looks like row 6 (phone, similar name)" in html
     assert "The name is empty." in html and "Invalid phone number “12345”." in html
-    assert "The row has 2 columns; the header has 11." in html and "Invalid e-mail address “not-an-email”." in html
+    assert "The row has 2 columns; the header has 11." in html and "Invalid email address “not-an-email”." in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt; Shop" in html and "<script>alert(1)" not in html
     assert _count(Customer) == 1  # the preview imports nothing
 

@@ -157,7 +157,7 @@ def test_a_second_check_in_returns_the_open_visit(client, signed_in, customer):
     assert (first.status_code, second.status_code) == (201, 200)
     [visit] = visits_of(customer)
     assert visit.distance_m == 0
-    assert "You are already checked in here since" in second.get_data(as_text=True)
+    assert "You have been checked in here since" in second.get_data(as_text=True)
     assert "customer-timeline" not in second.get_data(as_text=True)
 
 

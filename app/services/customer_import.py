@@ -31,10 +31,10 @@ from app.text import fold, normalise_phone
 IGNORE = "ignore"
 FIELD_LABELS = {
     "name": _l("Name"), "kind": _l("Kind (company/person)"), "lifecycle": _l("Lifecycle"), "phone": _l("Phone"),
-    "phone_alt": _l("Other phone"), "email": _l("E-mail"), "tax_code": _l("Tax code"), "address": _l("Address"),
+    "phone_alt": _l("Other phone"), "email": _l("Email"), "tax_code": _l("Tax code"), "address": _l("Address"),
     "ward": _l("Ward"), "district": _l("District"), "province": _l("Province/City"), "source": _l("Source"),
     "tags": _l("Tags"), "notes": _l("Notes"), "birthday": _l("Birthday"), "contact_name": _l("Contact name"),
-    "contact_phone": _l("Contact phone"), "contact_email": _l("Contact e-mail"),
+    "contact_phone": _l("Contact phone"), "contact_email": _l("Contact email"),
 }
 FIELDS = tuple(FIELD_LABELS)
 
@@ -44,7 +44,7 @@ HEADER_ALIASES = {
              "ten doanh nghiep", "doanh nghiep", "ten cua hang", "cua hang", "name", "customer", "customer name",
              "company", "company name", "full name", "account", "account name"},
     "kind": {"loai", "loai khach hang", "loai kh", "kind", "type", "customer type"},
-    "lifecycle": {"giai doan", "trang thai", "vong doi", "lifecycle", "lifecycle stage", "status", "stage"},
+    "lifecycle": {"giai doan", "giai doan khach hang", "trang thai", "vong doi", "lifecycle", "lifecycle stage", "status", "stage"},
     "phone": {"so dien thoai", "dien thoai", "sdt", "so dt", "dt", "di dong", "so di dong", "phone", "phone number",
               "mobile", "mobile phone", "tel", "telephone", "so dien thoai 1", "sdt 1", "phone 1"},
     "phone_alt": {"so dien thoai 2", "dien thoai 2", "sdt 2", "sdt phu", "so dien thoai phu", "dien thoai khac",
@@ -260,7 +260,7 @@ class RowResult:
         return ""
 
 
-REASON_LABELS = {"phone": _l("phone"), "email": _l("e-mail"), "tax_code": _l("tax code"), "name": _l("similar name")}
+REASON_LABELS = {"phone": _l("phone"), "email": _l("email"), "tax_code": _l("tax code"), "name": _l("similar name")}
 STATUS_LABELS = {"imported": _l("Imported"), "duplicate": _l("Skipped: duplicate"), "error": _l("Error")}
 
 
@@ -320,7 +320,7 @@ def convert_row(number, cells, columns):
                 validate_email(raw[name], check_deliverability=False)
                 values[name] = normalise_email(raw[name])
             except EmailNotValidError:
-                errors.append(_("Invalid e-mail address “%(value)s”.", value=raw[name]))
+                errors.append(_("Invalid email address “%(value)s”.", value=raw[name]))
     if raw.get("tax_code"):
         tax_code = normalise_tax_code(raw["tax_code"])
         if re.fullmatch(r"\d{13}", tax_code):
@@ -343,7 +343,7 @@ def convert_row(number, cells, columns):
                 tags.setdefault(tag.casefold(), tag)
         values["tags"] = list(tags.values())
     if (values.get("contact_phone") or values.get("contact_email")) and not values.get("contact_name"):
-        errors.append(_("A contact phone or e-mail needs a contact name."))
+        errors.append(_("A contact phone or email needs a contact name."))
     for name, limit in MAX_LENGTHS.items():
         if len(values.get(name) or "") > limit:
             errors.append(_("%(field)s is longer than %(max)d characters.", field=FIELD_LABELS[name], max=limit))

@@ -132,7 +132,7 @@ def filter_choices(user):
 
 def export_header():
     return [_("ID"), _("Name"), _("Kind"), _("Lifecycle"), _("Phone"), _("Other phone"), _("Email"), _("Tax code"),
-            _("Address"), _("Ward"), _("District"), _("Province / city"), _("Latitude"), _("Longitude"), _("Source"),
+            _("Address"), _("Ward"), _("District"), _("Province/City"), _("Latitude"), _("Longitude"), _("Source"),
             _("Tags"), _("Owner"), _("Score"), _("Birthday"), _("Last contact"), _("Created"), _("Notes")]
 
 

@@ -35,7 +35,7 @@ FIELD_COLUMNS = {
     "birthday": ("birthday",), "notes": ("notes",),
 }
 FIELD_LABELS = {
-    "name": _l("Name"), "phone": _l("Phone"), "phone_alt": _l("Other phone"), "email": _l("E-mail"),
+    "name": _l("Name"), "phone": _l("Phone"), "phone_alt": _l("Other phone"), "email": _l("Email"),
     "tax_code": _l("Tax code"), "address": _l("Address"), "ward": _l("Ward"), "district": _l("District"),
     "province": _l("Province/City"), "location": _l("Location"), "source": _l("Source"), "lifecycle": _l("Lifecycle"),
     "birthday": _l("Birthday"), "notes": _l("Notes"),

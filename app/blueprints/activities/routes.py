@@ -190,7 +190,7 @@ def create_visit(customer_id):
     lat, lng = form.lat.data, form.lng.data
     accuracy = form.accuracy.data if lat is not None else None
     result = check_in(current_user, customer, form.client_key.data, lat, lng, accuracy, form.reason.data or None)
-    notice = None if result.created else _("You are already checked in here since %(time)s.",
+    notice = None if result.created else _("You have been checked in here since %(time)s.",
                                             time=format_time(result.visit.checked_in_at))
     if not wants_fragment():
         flash(notice or _("Checked in."), "warning" if notice else "success")

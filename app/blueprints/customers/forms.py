@@ -97,7 +97,7 @@ class CustomerForm(BaseForm):
     address = StringField(_l("Address"), filters=[strip], validators=[Length(max=255)])
     ward = StringField(_l("Ward"), filters=[strip], validators=[Length(max=100)])
     district = StringField(_l("District"), filters=[strip], validators=[Length(max=100)])
-    province = StringField(_l("Province / city"), filters=[strip], validators=[Length(max=100)])
+    province = StringField(_l("Province/City"), filters=[strip], validators=[Length(max=100)])
     lat = CoordinateField(_l("Latitude"), validators=[Optional(), NumberRange(-90, 90, _l("Between -90 and 90."))])
     lng = CoordinateField(_l("Longitude"), validators=[Optional(), NumberRange(-180, 180, _l("Between -180 and 180."))])
     source = SelectField(_l("Source"), default="", filters=[lambda value: value or ""])  # stored NULL is "—"
