@@ -39,6 +39,9 @@ def create_app(test_config=None):
 
     app.after_request(set_security_headers)
     app.jinja_env.globals["static_url"] = static_url
+    from app import static_files
+
+    static_files.init_app(app)
     app.context_processor(_template_context)
 
     from app import cli

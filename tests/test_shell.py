@@ -119,6 +119,26 @@ def test_static_files_are_fingerprinted_compressed_and_cached_long(client, rep):
     assert "Set-Cookie" not in response.headers  # cacheable: carries no session
 
 
+def test_our_css_and_js_are_served_minified_without_document_headers(client, rep):
+    html = client.get("/").get_data(as_text=True)
+    css_url = re.search(r'href="(/static/css/app\.css\?v=[0-9a-f]{12})"', html).group(1)
+    js_url = re.search(r'src="(/static/js/app\.js\?v=[0-9a-f]{12})"', html).group(1)
+    with open("app/static/css/app.css", encoding="utf-8") as fh:
+        source_css = fh.read()
+    css = client.get(css_url)
+    assert css.status_code == 200 and css.mimetype == "text/css"
+    assert len(css.get_data()) < 0.9 * len(source_css.encode()) and "/*" not in css.get_data(as_text=True)
+    assert ".deal-card" in css.get_data(as_text=True)  # the rules are all there
+    js = client.get(js_url)
+    assert js.status_code == 200 and js.mimetype == "text/javascript" and "htmx" in js.get_data(as_text=True)
+    for response in (css, js):
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert "Content-Security-Policy" not in response.headers  # applies to documents, not to a stylesheet
+        assert "immutable" in response.headers["Cache-Control"]
+    assert client.get("/static/../app/__init__.py").status_code == 404
+    assert client.get("/static/css/missing.css").status_code == 404
+
+
 def test_pages_are_compressed(client, rep):
     response = client.get("/more", headers={"Accept-Encoding": "gzip"})
     assert response.headers.get("Content-Encoding") == "gzip"
