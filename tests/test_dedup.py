@@ -80,3 +80,20 @@ def test_several_phones_are_checked_at_once_and_hidden_matches_all_counted(peopl
     mine = make_customer(people["rep"], name="Của tôi", phone="+84912345678")
     found = likely_duplicates(people["rep"], phone=["0903 123 456", "0912.345.678", ""])
     assert [c for c, _ in found.visible] == [mine] and found.hidden_count == 2
+
+
+@pytest.mark.parametrize("probe", [1, 500])
+def test_one_owner_search_gives_the_same_answer_for_common_and_rare_words(people, monkeypatch, probe):
+    from app.services import search
+
+    monkeypatch.setattr(search, "FTS_PROBE", probe)  # 1: "hưng" counts as common, the LIKE walk answers
+    for name in ("Đức Hưng", "Hưng Thịnh", "Minh Hưng", "Bảo An"):
+        make_customer(people["rep"], name=name)
+
+    def names(query, one_owner):
+        return sorted(db.session.scalars(db.select(Customer.name).where(*customer_text_conditions(query, one_owner))))
+
+    for one_owner in (True, False):
+        assert names("hung", one_owner) == ["Hưng Thịnh", "Minh Hưng", "Đức Hưng"]
+        assert names("duc hung", one_owner) == ["Đức Hưng"]
+        assert names("zzz", one_owner) == []
