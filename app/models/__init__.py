@@ -4,9 +4,10 @@ from app.models.audit import AuditEvent
 from app.models.customers import Contact, Customer, CustomerImport, CustomerMerge, Tag
 from app.models.deals import Deal, DealStageChange, Stage
 from app.models.products import Product
+from app.models.quotes import Contract, Notification, NumberSequence, Quote, QuoteLine, Setting
 from app.models.users import Invitation, Team, User
 
 __all__ = [
     "Activity", "AuditEvent", "Contact", "Customer", "CustomerImport", "CustomerMerge", "Deal", "DealStageChange",
-    "Invitation", "Product", "Stage", "Tag", "Team", "User",
+    "Contract", "Invitation", "Notification", "NumberSequence", "Product", "Quote", "QuoteLine", "Setting", "Stage", "Tag", "Team", "User",
 ]
