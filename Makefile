@@ -30,10 +30,13 @@ system-deps-test:
 translations: $(VENV)/.runtime-installed
 	@$(BIN)/pybabel compile -d app/translations
 
+# The job worker (e-mails and their retries, app/jobs.py) runs in the background and stops with gunicorn.
 run: $(VENV)/.runtime-installed system-deps translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed demo
-	@echo "FieldCRM on http://$(HOST):$(PORT)  (Ctrl+C to stop)"
+	@echo "FieldCRM on http://$(HOST):$(PORT), job worker alongside  (Ctrl+C stops both)"
+	$(BIN)/huey_consumer app.jobs.huey --workers 2 --worker-type thread --quiet & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	SESSION_COOKIE_SECURE=$${SESSION_COOKIE_SECURE:-0} $(BIN)/gunicorn --workers 2 --threads 4 --timeout 120 --bind $(HOST):$(PORT) \
 		--access-logfile - --forwarded-allow-ips 127.0.0.1 wsgi:app
 

@@ -63,7 +63,7 @@ def seed_demo_command():
 @click.option("--customers", default=100_000, show_default=True)
 @click.option("--deals", default=50_000, show_default=True)
 @click.option("--activities", default=500_000, show_default=True)
-@click.option("--quotes", default=20_000, show_default=True, help="Ignored until quotes exist (issue #6).")
+@click.option("--quotes", default=20_000, show_default=True)
 @click.option("--seed", "seed_value", default=42, show_default=True)
 def seed_bench_command(reps, customers, deals, activities, quotes, seed_value):
     """Fill an empty database with deterministic benchmark data."""
@@ -73,7 +73,8 @@ def seed_bench_command(reps, customers, deals, activities, quotes, seed_value):
 
     started = time.perf_counter()
     try:
-        load_bench(reps=reps, customers=customers, deals=deals, activities=activities, seed=seed_value, echo=click.echo)
+        load_bench(reps=reps, customers=customers, deals=deals, activities=activities, quotes=quotes, seed=seed_value,
+                   echo=click.echo)
     except RuntimeError as error:
         raise click.ClickException(str(error)) from error
     click.echo(f"bench data loaded in {time.perf_counter() - started:.1f} s; every user's password: {BENCH_PASSWORD}")

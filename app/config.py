@@ -95,4 +95,22 @@ def defaults(instance_path):
         # A customer with no call, visit or meeting for this many days is "due for contact".
         CONTACT_DUE_DAYS=int(os.environ.get("CONTACT_DUE_DAYS", 30)),
         BENCH_MODE=env_bool("FIELDCRM_BENCH", False),
+        # Job queue (Huey, app/jobs.py): SQLite file by default, Redis when REDIS_URL is set; immediate
+        # runs each job at once inside the caller (tests). A failed e-mail is retried JOBS_RETRIES times.
+        JOBS_SQLITE_PATH=os.environ.get("JOBS_SQLITE_PATH") or os.path.join(instance_path, "jobs.sqlite3"),
+        JOBS_IMMEDIATE=env_bool("JOBS_IMMEDIATE", False),
+        JOBS_RETRIES=int(os.environ.get("JOBS_RETRIES", 5)),
+        JOBS_RETRY_DELAY=int(os.environ.get("JOBS_RETRY_DELAY", 30)),
+        # A PDF taking longer than this is abandoned (its render process killed): huge quotes fail cleanly.
+        PDF_TIMEOUT_SECONDS=int(os.environ.get("PDF_TIMEOUT_SECONDS", 30)),
+        # The customer's accept/decline forms, per client address.
+        PUBLIC_QUOTE_RATE_LIMIT=os.environ.get("PUBLIC_QUOTE_RATE_LIMIT", "10 per minute"),
+        # An accepted quote becomes a contract of this many months (renewal reminder 30 days before its end).
+        CONTRACT_MONTHS=int(os.environ.get("CONTRACT_MONTHS", 12)),
+        # A new quote (or a new revision of an expired one) is valid for this many days.
+        QUOTE_VALID_DAYS=int(os.environ.get("QUOTE_VALID_DAYS", 15)),
+        # Payment terms a new quote starts with (the rep can change them per quote).
+        QUOTE_PAYMENT_TERMS=os.environ.get(
+            "QUOTE_PAYMENT_TERMS",
+            "Thanh toán 100% bằng chuyển khoản trong vòng 30 ngày kể từ ngày xuất hóa đơn GTGT."),
     )

@@ -1,9 +1,10 @@
 """Money, dates and times the way Vietnamese (and English) readers expect them."""
+from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from flask import current_app, g, has_app_context, has_request_context, url_for
-from flask_babel import get_locale, get_timezone, get_translations
+from flask_babel import force_locale, get_locale, get_timezone, get_translations
 
 from app.text import format_phone
 
@@ -140,3 +141,23 @@ def init_app(app):
     )
     app.jinja_env.globals.update(local_today=local_today, isinstance=isinstance, date_type=date, url_pattern=url_pattern,
                                  gettext_once=cached_gettext)
+
+
+@contextmanager
+def in_locale(code):
+    """Everything inside speaks `code` (a customer's e-mail or PDF rendered during a rep's request).
+
+    Flask-Babel's force_locale switches gettext; the per-request caches of this module (translations,
+    language code, repeated strings) are set aside too, and both come back afterwards.
+    """
+    cached = ("_translations", "_locale_code", "_gettext_cache")
+    saved = {key: g.pop(key) for key in cached if has_app_context() and key in g}
+    try:
+        with force_locale(code):
+            yield
+    finally:
+        if has_app_context():
+            for key in cached:
+                g.pop(key, None)
+            for key, value in saved.items():
+                setattr(g, key, value)

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_ngettext
 from flask_wtf import FlaskForm
 from wtforms import IntegerField
+from wtforms.widgets import TextInput
 
 
 class _AppTranslations:
@@ -47,7 +48,13 @@ WTFORMS_MESSAGES = (
 
 
 class MoneyField(IntegerField):
-    """Whole đồng as people type it: "12.345.000", "12 345 000 ₫" or "12345000"; never a float."""
+    """Whole đồng as people type it: "12.345.000", "12 345 000 ₫" or "12345000"; never a float.
+
+    A text input (with inputmode="numeric" in the template): a number input would show "12.345.000"
+    as empty, and saving would lose the value.
+    """
+
+    widget = TextInput()
 
     def process_formdata(self, valuelist):
         if valuelist:

@@ -71,6 +71,13 @@ def reswap(response, value):
     return response
 
 
+def retarget(response, selector, swap="outerHTML"):
+    """Send this answer somewhere else than the request's target (HX-Retarget), e.g. a form with its errors."""
+    response.headers["HX-Retarget"] = selector
+    response.headers["HX-Reswap"] = swap
+    return response
+
+
 def add_vary_header(response):
     """after_request hook: pages and fragments share URLs, so caches must key on HX-Request."""
     if request.endpoint != "static":

@@ -13,10 +13,16 @@ OUTCOME_LABELS = {
     "not_interested": _l("Not interested"),
 }
 
+QUOTE_STATUS_LABELS = {
+    "draft": _l("Draft"), "pending_approval": _l("Pending approval"), "approved": _l("Approved"), "sent": _l("Sent"),
+    "viewed": _l("Viewed"), "accepted": _l("Accepted"), "declined": _l("Declined"), "expired": _l("Expired"),
+    "superseded": _l("Superseded"),
+}
+
 
 def init_app(app):
     """Make the label dictionaries available to templates."""
     app.jinja_env.globals.update(
         role_labels=ROLE_LABELS, lifecycle_labels=LIFECYCLE_LABELS, activity_kind_labels=ACTIVITY_KIND_LABELS,
-        outcome_labels=OUTCOME_LABELS,
+        outcome_labels=OUTCOME_LABELS, quote_status_labels=QUOTE_STATUS_LABELS,
     )

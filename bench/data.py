@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = ROOT / "bench" / ".cache"
-FULL = dict(reps=50, customers=100_000, deals=50_000, activities=500_000, seed=42)
+FULL = dict(reps=50, customers=100_000, deals=50_000, activities=500_000, quotes=20_000, seed=42)
 
 
 def scaled(params, divisor):

@@ -55,6 +55,7 @@ def app(tmp_path_factory):
         "RATELIMIT_STORAGE_URI": "memory://",
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "SERVER_NAME": None,
+        "JOBS_IMMEDIATE": True,  # jobs run inside the request that queues them (in-memory queue)
     })
     app.test_client_class = IsolatedClient
     with app.app_context():
@@ -149,3 +150,63 @@ def live_server(app):
     server.start()
     yield server
     server.stop()
+
+
+def free_port():
+    """A TCP port nothing listens on right now (aiosmtpd's Controller(port=0) fails its own self-check)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class SmtpSink:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 keeping every message it receives, parsed.
+
+    stop() makes the port refuse connections (SMTP down); start() listens on the same port again.
+    """
+
+    def __init__(self):
+        self.port = free_port()
+        self.messages = []
+        self._controller = None
+
+    async def handle_DATA(self, server, session, envelope):
+        import email
+        import email.policy
+
+        self.messages.append(email.message_from_bytes(envelope.original_content or envelope.content,
+                                                      policy=email.policy.default))
+        return "250 Message accepted for delivery"
+
+    def start(self):
+        from aiosmtpd.controller import Controller
+
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self):
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def to(self, address):
+        """The messages sent to address."""
+        return [message for message in self.messages if address in str(message["To"])]
+
+
+@pytest.fixture()
+def smtp_sink(app):
+    """An SMTP sink the app sends to for this test; the in-memory job queue starts and ends empty."""
+    from app.jobs import huey
+
+    sink = SmtpSink()
+    sink.start()
+    saved = {key: app.config[key] for key in ("MAIL_SERVER", "MAIL_PORT", "MAIL_USE_TLS", "MAIL_USERNAME")}
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=sink.port, MAIL_USE_TLS=False, MAIL_USERNAME=None)
+    huey.flush()
+    yield sink
+    sink.stop()
+    app.config.update(saved)
+    huey.flush()

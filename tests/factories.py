@@ -89,3 +89,41 @@ def make_stage_change(deal, to_key, changed_at=None, by=None, from_key=None):
     db.session.add(change)
     db.session.commit()
     return change
+
+
+def make_product(**overrides):
+    from app.models import Product
+
+    n = next(_seq)
+    values = dict(sku=f"SP-{n:04d}", name=f"Sản phẩm {n}", unit="cái", price_vnd=100_000, vat_rate=10)
+    values.update(overrides)
+    product = Product(**values)
+    db.session.add(product)
+    db.session.commit()
+    return product
+
+
+def make_quote(deal, lines=(), status=None, **overrides):
+    """A quote for deal made by the quote service (BG number, totals), with lines given as dicts of
+    QuoteLine values (description, quantity, unit_price_vnd; unit, discount_bp, vat_rate optional);
+    status and other column values are then set directly."""
+    from decimal import Decimal
+
+    from app.formatting import local_today
+    from app.models import QuoteLine
+    from app.services.pricing import apply_totals
+    from app.services.quotes import create_quote
+
+    quote = create_quote(deal, deal.owner, local_today())
+    for position, values in enumerate(lines, start=1):
+        line = dict(unit="cái", discount_bp=0, vat_rate=10, position=position)
+        line.update(values)
+        line["quantity"] = Decimal(str(line["quantity"]))
+        quote.lines.append(QuoteLine(**line))
+    for name, value in overrides.items():
+        setattr(quote, name, value)
+    if status:
+        quote.status = status
+    apply_totals(quote)
+    db.session.commit()
+    return quote

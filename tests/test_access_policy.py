@@ -2,7 +2,8 @@
 from app.access import PUBLIC, SIGNED_IN, policy_of
 from tests.factories import make_user
 
-PUBLIC_ENDPOINTS = {"auth.login", "auth.accept_invitation", "auth.set_language", "main.healthz"}
+PUBLIC_ENDPOINTS = {"auth.login", "auth.accept_invitation", "auth.set_language", "main.healthz",
+                    "public.quote", "public.quote_pdf", "public.accept", "public.decline"}  # the customer's quote link
 
 
 def test_every_route_declares_an_access_policy(app):

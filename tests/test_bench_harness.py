@@ -12,7 +12,7 @@ from app.seed.bench import BENCH_PASSWORD, load_bench
 from bench.scenarios import Scenario, add_ratios, measure
 from bench.server import signed_in_session
 
-TINY = dict(reps=3, customers=300, deals=120, activities=1500, seed=7)
+TINY = dict(reps=3, customers=300, deals=120, activities=1500, quotes=60, seed=7)
 
 
 def count(model):
@@ -22,6 +22,13 @@ def count(model):
 def test_bench_seed_is_realistic_deterministic_and_refuses_a_used_database():
     load_bench(**TINY, echo=lambda *_: None)
     assert (count(Customer), count(Deal), count(Activity)) == (300, 120, 1500)
+    from app.models import Quote
+    from app.services.pricing import price
+
+    assert count(Quote) == 60
+    for quote in db.session.scalars(select(Quote).limit(10)):  # stored totals are the pricing of the stored lines
+        assert quote.total_vnd == price(quote.lines, quote.discount_bp).total_vnd > 0
+        assert quote.number.startswith("BG-") and quote.deal.owner_id == quote.owner_id
     assert count(User) == 3 + 1 + 1  # reps, one manager per 10 reps, the admin
     assert count(DealStageChange) >= 120
     first = db.session.get(Customer, 1)

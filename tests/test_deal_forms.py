@@ -1,4 +1,5 @@
 """Creating and editing deals: server-side validation, next step, version conflicts, scope."""
+import re
 from datetime import timedelta
 
 import pytest
@@ -70,6 +71,8 @@ def test_editing_keeps_the_version_and_a_stale_edit_gets_409_with_the_latest_val
     make_activity(rep, deal.customer, deal=deal, due_in=timedelta(days=1))
     form = client.get(f"/deals/{deal.id}/edit").get_data(as_text=True)
     assert 'name="version" type="hidden" value="1"' in form
+    # The value is shown as people write it, in a text field: a number field would show "1.000.000" as empty.
+    assert re.search(r'<input[^>]*name="value_vnd"[^>]*type="text" value="1\.000\.000"', form)
     data = {"title": "Bản của tôi", "value_vnd": "2.000.000", "expected_close": "", "next_step": "", "next_step_on": "", "version": "1"}
     deal.title = "Bản của đồng nghiệp"
     db.session.commit()  # someone else saved meanwhile: version 2

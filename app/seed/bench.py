@@ -4,6 +4,7 @@ Rows go in through Core `insert()` in batches with explicit ids, so 100,000
 customers and 500,000 activities load in minutes rather than hours.
 """
 import math
+from decimal import Decimal
 import secrets
 from datetime import timedelta
 from random import Random
@@ -12,11 +13,14 @@ from sqlalchemy import func, insert, select, text
 from werkzeug.security import generate_password_hash
 
 from app.extensions import db
-from app.models import Activity, Customer, Deal, DealStageChange, Stage, Team, User
+from app.models import (
+    Activity, Customer, Deal, DealStageChange, NumberSequence, Product, Quote, QuoteLine, Stage, Team, User,
+)
 from app.models.activities import OUTCOMES
 from app.models.base import utcnow
 from app.seed.demo import (
-    DEAL_TITLES, DISTRICTS, FAMILY, GIVEN, LOST_REASONS, MOBILE, SOURCES, SUBJECTS, TITLES, _at, ensure_stages,
+    DEAL_TITLES, DISTRICTS, FAMILY, GIVEN, LOST_REASONS, MOBILE, PRODUCTS, SOURCES, SUBJECTS, TITLES, _at,
+    ensure_stages,
 )
 from app.formatting import local_today
 from app.text import fold
@@ -51,6 +55,62 @@ def _reset_sequences(*models):
         ))
 
 
+QUOTE_STATUS_WEIGHTS = (("draft", 25), ("pending_approval", 10), ("approved", 10), ("sent", 20), ("viewed", 15),
+                        ("accepted", 12), ("declined", 5), ("expired", 3))
+
+
+def _load_quotes(rng, quotes, rep_ids, deals_of_owner, now, today):
+    """The demo price list plus generated products, and quotes of 1–6 lines priced by app.services.pricing."""
+    from types import SimpleNamespace
+
+    from app.services.pricing import price
+
+    products = [dict(sku=sku, name=name, unit=unit, price_vnd=cost, vat_rate=vat) for sku, name, unit, cost, vat in PRODUCTS]
+    for n in range(200 - len(products)):
+        products.append(dict(sku=f"SP-{n + 1:04d}", name=f"{rng.choice(TRADES)} gói {n + 1}", unit=rng.choice(("cái", "bộ", "gói", "tháng")),
+                             price_vnd=rng.choice((150_000, 490_000, 1_200_000, 3_500_000, 9_900_000)),
+                             vat_rate=rng.choice((0, 5, 8, 10, 10, 10, None))))
+    for pid, row in enumerate(products, start=1):
+        row.update(id=pid, description=None, active=True, search_text=fold(f"{row['sku']} {row['name']}"),
+                   created_at=now, updated_at=now)
+    _insert(Product, products)
+    statuses = [key for key, weight in QUOTE_STATUS_WEIGHTS for _ in range(weight)]
+    quote_rows, line_rows, line_id = [], [], 0
+    owners = [r for r in rep_ids if deals_of_owner.get(r)]
+    for qid in range(1, quotes + 1):
+        owner = owners[qid % len(owners)]
+        deal_id, customer_id = rng.choice(deals_of_owner[owner])
+        lines = []
+        for position in range(rng.randint(1, 6)):
+            product = rng.choice(products)
+            lines.append(SimpleNamespace(
+                id=(line_id := line_id + 1), quote_id=qid, position=position, product_id=product["id"],
+                description=product["name"], unit=product["unit"], quantity=Decimal(rng.choice((1, 2, 3, 5, 10))),
+                unit_price_vnd=product["price_vnd"], discount_bp=rng.choice((0, 0, 0, 500, 1000, 1500)),
+                vat_rate=product["vat_rate"]))
+        discount_bp = rng.choice((0, 0, 0, 200, 500))
+        totals = price(lines, discount_bp)
+        for line, amounts in zip(lines, totals.lines):
+            line_rows.append(dict(vars(line), amount_vnd=amounts.amount_vnd, vat_vnd=amounts.vat_vnd))
+        created = now - timedelta(days=rng.randint(0, 120), minutes=rng.randint(0, 600))
+        status = rng.choice(statuses)
+        quote_rows.append(dict(
+            id=qid, number=f"BG-{today.year}-{qid:05d}", revision=1, deal_id=deal_id, customer_id=customer_id,
+            owner_id=owner, previous_id=None, status=status, discount_bp=discount_bp,
+            valid_until=created.date() + timedelta(days=15), payment_terms="Thanh toán 100% trong 15 ngày kể từ ngày xuất hóa đơn.",
+            notes=None, subtotal_vnd=totals.subtotal_vnd, discount_vnd=totals.discount_vnd, vat_vnd=totals.vat_vnd,
+            total_vnd=totals.total_vnd, send_state="sent" if status in ("sent", "viewed", "accepted", "declined", "expired") else "idle",
+            send_attempts=0, version=1, created_at=created, updated_at=created))
+        if len(line_rows) >= BATCH:
+            _insert(Quote, quote_rows)
+            _insert(QuoteLine, line_rows)
+            quote_rows, line_rows = [], []
+    _insert(Quote, quote_rows)
+    _insert(QuoteLine, line_rows)
+    if quotes:
+        _insert(NumberSequence, [dict(kind="BG", year=today.year, last_value=quotes)])
+
+
 def _person(rng):
     return f"{rng.choice(FAMILY)} {rng.choice(GIVEN)}"
 
@@ -78,7 +138,8 @@ def _weighted(rng, pairs):
     return rng.choices([p[0] for p in pairs], weights=[p[1] for p in pairs])[0]
 
 
-def load_bench(reps=50, customers=100_000, deals=50_000, activities=500_000, seed=42, now=None, echo=print):
+def load_bench(reps=50, customers=100_000, deals=50_000, activities=500_000, quotes=20_000, seed=42, now=None,
+               echo=print):
     """Fill an empty database with benchmark data; returns the row counts."""
     if db.session.scalar(select(func.count(User.id))):
         raise RuntimeError("the database already has users: bench data goes into an empty database")
@@ -199,7 +260,10 @@ def load_bench(reps=50, customers=100_000, deals=50_000, activities=500_000, see
             rows = []
     _insert(Activity, rows)
     echo(f"activities: {activities}")
-    _reset_sequences(Team, User, Customer, Deal, DealStageChange, Activity)
+    del rows
+    _load_quotes(rng, quotes, rep_ids, deals_of_owner, now, today)
+    echo(f"quotes: {quotes}")
+    _reset_sequences(Team, User, Customer, Deal, DealStageChange, Activity, Product, Quote, QuoteLine)
     db.session.commit()
     # Fresh planner statistics: right after a bulk load PostgreSQL (and SQLite) would plan blind. On
     # PostgreSQL also VACUUM, as autovacuum soon would: index-only scans need the visibility map.

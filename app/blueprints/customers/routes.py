@@ -14,6 +14,7 @@ from app.services.customers import (KIND_LABELS, SOURCE_LABELS, CustomerFilter, 
                                     create_customer, customer_card, delete_contact, directions_url, export_csv,
                                     filter_choices, list_customers, parse_timeline_cursor, possible_duplicates,
                                     save_contact, timeline, update_customer, visible_contact_or_404, zalo_url)
+from app.services.quotes import quotes_for
 from app.services.scope import get_visible_or_404, users_visible_to
 
 bp = Blueprint("customers", __name__)
@@ -61,7 +62,8 @@ def card(customer_id):
     customer, deals = customer_card(current_user, customer_id)
     entries, has_more = timeline(current_user, customer)
     return render_page_or_block("customers/card.html", customer=customer, deals=deals, entries=entries,
-                                has_more=has_more, zalo_url=zalo_url(customer.phone), directions_url=directions_url(customer))
+                                has_more=has_more, zalo_url=zalo_url(customer.phone), directions_url=directions_url(customer),
+                                quotes=quotes_for(current_user, customer=customer))
 
 
 @bp.route("/customers/<int:customer_id>/timeline")

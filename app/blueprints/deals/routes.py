@@ -14,6 +14,7 @@ from app.formatting import local_today, user_zone
 from app.models import Activity, Customer, Deal, DealStageChange, Stage
 from app.services.deals import MoveRefused, StaleVersion, create_deal, has_scheduled_step, move_deal, update_deal
 from app.services.pipeline import BoardFilter, cards_for, column_heads, lost_reasons, stages
+from app.services.quotes import quotes_for
 from app.services.scope import get_visible_or_404, visible_to
 
 bp = Blueprint("deals", __name__)
@@ -32,7 +33,8 @@ def show(deal_id):
         visible_to(Activity, current_user).where(Activity.deal_id == deal.id).order_by(Activity.due_at.desc()).limit(50)
     ).all()
     return render_page_or_block("deals/show.html", deal=deal, card=cards_for([deal])[0], history=history,
-                                activities=activities, stages=stages(), lost_reasons=lost_reasons())
+                                activities=activities, stages=stages(), lost_reasons=lost_reasons(),
+                                quotes=quotes_for(current_user, deal=deal))
 
 
 @bp.route("/deals/new", methods=["GET", "POST"])

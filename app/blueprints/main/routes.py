@@ -7,6 +7,7 @@ from app.access import public, signed_in
 from app.extensions import db
 from app.htmx import render_page_or_block
 from app.services.agenda import due_today_for
+from app.services.quotes import awaiting_count
 
 bp = Blueprint("main", __name__)
 
@@ -14,7 +15,8 @@ bp = Blueprint("main", __name__)
 @bp.route("/")
 @signed_in
 def today():
-    return render_page_or_block("main/today.html", agenda=due_today_for(current_user))
+    return render_page_or_block("main/today.html", agenda=due_today_for(current_user),
+                                approvals_waiting=awaiting_count(current_user))
 
 
 @bp.route("/healthz")
