@@ -38,6 +38,10 @@ def main():
     out = [f"Measured {machine['date'][:10]} on {machine['cpus']} cores, Python {machine['python']}, {machine['platform']}.", ""]
     for name, section in report["databases"].items():
         out += [f"**{name}, full scale** ({section['full']['params']}):", ""] + _server_table(section) + [""]
+        pdf = next((r for r in section["full"]["scenarios"] if r["name"] == "Quote PDF" and r.get("extra")), None)
+        if pdf and "vs_bare_p50" in pdf["extra"]:
+            out += [f"Quote PDF ÷ bare WeasyPrint render of the same HTML: {pdf['extra']['vs_bare_p50']} (p50), "
+                    f"{pdf['extra']['vs_bare_p95']} (p95); budget ≤ 1.5.", ""]
     out += ["**Scaling** (p95 at full scale ÷ p95 at 1/10 scale; goal ≤ 1.3, growth under 1 ms is noise):", ""]
     out += _scaling_table(report["databases"]) + [""]
     if report.get("phone"):

@@ -40,10 +40,15 @@ def ids_in(database_url, email=REP):
         deal_id, version = conn.execute(text(
             "SELECT id, version FROM deals WHERE owner_id = :u AND stage_id IN (:a, :b) ORDER BY id LIMIT 1"),
             {"u": user_id, "a": stage_ids[0], "b": stage_ids[1]}).one()
+        quote = conn.execute(text(
+            "SELECT q.id, q.version, l.id, l.unit, l.unit_price_vnd, l.vat_rate FROM quotes q "
+            "JOIN quote_lines l ON l.quote_id = q.id WHERE q.owner_id = :u AND q.status = 'draft' "
+            "ORDER BY q.id, l.position LIMIT 1"), {"u": user_id}).one()
     engine.dispose()
     # "duc hung" matches early (a common name); "zzz khong co" matches nothing, so it reads every candidate.
     return {"customer": customers[0], "customers": customers, "search": "duc hung", "no_match": "zzz khong co",
-            "deal": deal_id, "deal_version": version, "stages": stage_ids}
+            "deal": deal_id, "deal_version": version, "stages": stage_ids, "quote": quote[0], "quote_version": quote[1],
+            "quote_line": {"id": quote[2], "unit": quote[3], "unit_price_vnd": quote[4], "vat_rate": quote[5]}}
 
 
 def run_scenarios(database_url, requests_count, warmups):
@@ -56,13 +61,34 @@ def run_scenarios(database_url, requests_count, warmups):
     return add_ratios(results)
 
 
+def public_quote_path(database_url):
+    """/q/<token> of one of rep1's sent quotes: the bench gives it a known link (only the hash is stored)."""
+    import hashlib
+    import secrets
+    from datetime import date, timedelta
+
+    token = secrets.token_urlsafe(32)
+    engine = create_engine(database_url)
+    with engine.begin() as conn:
+        quote_id = conn.execute(text(
+            "SELECT q.id FROM quotes q JOIN users u ON u.id = q.owner_id WHERE u.email = :e AND q.status = 'sent' "
+            "ORDER BY q.id LIMIT 1"), {"e": REP}).scalar_one()
+        conn.execute(text("UPDATE quotes SET token_hash = :h, valid_until = :d WHERE id = :q"),
+                     {"h": hashlib.sha256(token.encode()).hexdigest(), "d": date.today() + timedelta(days=15), "q": quote_id})
+    engine.dispose()
+    return f"/q/{token}"
+
+
 def run_phone(database_url):
     from bench.phone import measure_pages
 
     ids = ids_in(database_url)
     pages = [(name, path or f"/customers/{ids['customer']}") for name, path in MAIN_PAGES if path != "/login"]
+    public = public_quote_path(database_url)
     with Gunicorn(database_url) as server:
-        anonymous = measure_pages(server.url, None, [("Login", "/login")])
+        anonymous = measure_pages(server.url, None, [("Login", "/login"), ("Public quote (customer)", public)])
+        for row in anonymous:
+            row["path"] = row["path"].replace(public, "/q/<token>")  # the link is a secret, even in bench data
         return anonymous + measure_pages(server.url, signed_in_session(server.url, REP, PASSWORD), pages)
 
 
@@ -90,6 +116,8 @@ def print_table(title, results):
             continue
         print(f"{r.name:34} {r.who:8} {r.server_ms_p50:8.2f} {r.server_ms_p95:8.2f} {r.ratio_p50 or 0:10.2f} "
               f"{r.ratio_p95 or 0:10.2f} {r.bytes:8d} {r.wire_bytes:7d} {r.errors:4d}")
+        if "vs_bare_p50" in r.extra:
+            print(f"{'  ÷ bare WeasyPrint (budget ≤ 1.5)':43} {r.extra['vs_bare_p50']:8.2f} {r.extra['vs_bare_p95']:8.2f}")
 
 
 def scaling(small, full):

@@ -4,15 +4,19 @@ The floor is the cheapest real page this stack serves: 50 cards from one
 indexed query, in the shell. Every page's cost is reported as a ratio to it.
 """
 import time
+from pathlib import Path
 
-from flask import Blueprint, g
+from flask import Blueprint, current_app, g, render_template
 from flask_login import current_user
 from sqlalchemy import select
 
 from app.access import signed_in
 from app.extensions import db
+from app.formatting import in_locale
 from app.htmx import render_page_or_block
-from app.models import Customer
+from app.models import Customer, Quote
+from app.services.quote_documents import document_context, document_locale
+from app.services.scope import get_visible_or_404
 
 bp = Blueprint("bench", __name__, url_prefix="/bench")
 
@@ -24,6 +28,22 @@ def floor():
         select(Customer).where(Customer.owner_id == current_user.id).order_by(Customer.updated_at.desc()).limit(50)
     ).all()
     return render_page_or_block("bench/floor.html", cards=cards)
+
+
+@bp.route("/bare-pdf/<int:quote_id>")
+@signed_in
+def bare_pdf(quote_id):
+    """The quote's PDF HTML rendered by WeasyPrint directly, in this process, with its default settings: the
+    yardstick for /quotes/<id>.pdf (which adds the static-only fetcher, the time-capped render process, scope)."""
+    import weasyprint  # lazily, as app.pdf does: the import costs half a second
+
+    quote = get_visible_or_404(Quote, quote_id, current_user)
+    locale = document_locale()
+    with in_locale(locale):
+        html = render_template("pdf/quote.html", **document_context(quote, locale))
+    base_url = Path(current_app.static_folder).resolve().as_uri() + "/"
+    body = weasyprint.HTML(string=html, base_url=base_url).write_pdf()
+    return body, 200, {"Content-Type": "application/pdf"}
 
 
 def _start_timer():

@@ -178,20 +178,27 @@ def _active_product(product_id):
     return product if product is not None and product.active else None
 
 
-def builder_context(quote, **overrides):
-    """What the builder's template needs: the figures from the stored lines, the forms filled from the quote."""
+def builder_context(quote, only_line=None, **overrides):
+    """What the builder's template needs: the figures from the stored lines, the forms filled from the quote.
+
+    only_line: the answer to one line's edit (the live total) needs that line's form, the figures and the
+    head/totals/actions, not every line's form, the terms form or the revision list.
+    """
     totals = price(quote.lines, quote.discount_bp)
     line_forms = {}
-    for line in quote.lines:
+    for line in quote.lines if only_line is None else [only_line]:
         line_forms[line.id] = LineForm(formdata=None)
         line_forms[line.id].fill_from(line)
-    terms_form = TermsForm(formdata=None)
-    terms_form.fill_from(quote)
     context = dict(quote=quote, totals=totals, figures=dict(zip([line.id for line in quote.lines], totals.lines)),
-                   line_forms=line_forms, terms_form=terms_form, free_form=FreeLineForm(formdata=None),
-                   editable=quote.status in service.EDITED_IN_PLACE, revisable=quote.status in service.REVISED_ON_EDIT,
+                   line_forms=line_forms, editable=quote.status in service.EDITED_IN_PLACE,
+                   revisable=quote.status in service.REVISED_ON_EDIT,
                    can_decide=quote.status == "pending_approval" and service.can_decide(quote, current_user),
-                   revisions=service.revisions_of(quote), latest=service.latest_revision(quote), notice=None, error=None)
+                   notice=None, error=None)
+    if only_line is None:
+        terms_form = TermsForm(formdata=None)
+        terms_form.fill_from(quote)
+        context.update(terms_form=terms_form, free_form=FreeLineForm(formdata=None),
+                       revisions=service.revisions_of(quote), latest=service.latest_revision(quote))
     context.update(overrides)
     return context
 
@@ -235,8 +242,12 @@ def _edited(quote, edited, template, keep_form=False, **context):
         return redirect_for_htmx(location) if wants_fragment() else redirect(location, code=303)
     if not wants_fragment():
         return redirect(url_for("quotes.show", quote_id=quote.id), code=303)
-    response = make_response(render_template(template, **builder_context(quote), **context))
-    if keep_form and not request.form.get("had_errors"):
+    keep = keep_form and not request.form.get("had_errors")
+    only_line = context.get("line") if keep_form else None
+    # When the form stays as it is, its fresh copy would be thrown away: only the out-of-band parts go.
+    response = make_response(render_template(template, **builder_context(quote, only_line=only_line),
+                                             skip_main=keep, **context))
+    if keep:
         reswap(response, "none")
     return response
 
