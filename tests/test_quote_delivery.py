@@ -94,7 +94,7 @@ def test_a_quote_not_approved_cannot_be_sent(client, auth, rep, smtp_sink, statu
     quote = approved_quote(rep, status=status)
     auth.login(rep.email)
     page = client.get(f"/quotes/{quote.id}/send")
-    assert page.status_code == 200 and "must be approved" in page.get_data(as_text=True)
+    assert page.status_code == 200 and "Báo giá cần được duyệt trước khi gửi cho khách hàng." in page.get_data(as_text=True)
     response = client.post(f"/quotes/{quote.id}/send", data={
         "csrf_token": auth.token(), "to_email": CUSTOMER_EMAIL, "message": "x"})
     assert response.status_code == 409
@@ -323,7 +323,7 @@ def test_accepting_twice_is_409_and_changes_nothing(sent):
     accept(customer, token)
     before = snapshot(quote.id)
     again = accept(customer, token, name="Người Khác")
-    assert again.status_code == 409 and "already accepted" in again.get_data(as_text=True)
+    assert again.status_code == 409 and "Báo giá này đã được đồng ý vào" in again.get_data(as_text=True)
     declined = customer.post(f"/q/{token}/decline", data={"csrf_token": public_form(customer, token), "reason": "x"})
     assert declined.status_code == 409
     assert snapshot(quote.id) == before
@@ -351,7 +351,7 @@ def test_an_expired_quote_cannot_be_answered(sent):
     quote.valid_until = local_today() - timedelta(days=1)
     db.session.commit()
     page = customer.get(f"/q/{token}")
-    assert page.status_code == 410 and "expired" in page.get_data(as_text=True)
+    assert page.status_code == 410 and "Báo giá này đã hết hạn ngày" in page.get_data(as_text=True)
     before = snapshot(quote.id)
     response = customer.post(f"/q/{token}/accept", data={"csrf_token": csrf, "full_name": "Trần Thị Chi", "confirm": "y"})
     assert response.status_code == 409
@@ -367,7 +367,7 @@ def test_a_superseded_revision_cannot_be_accepted(sent, rep):
     assert newer.revision == 2 and fresh(Quote, quote.id).status == "superseded"
     before = snapshot(quote.id)
     response = customer.post(f"/q/{token}/accept", data={"csrf_token": csrf, "full_name": "Trần Thị Chi", "confirm": "y"})
-    assert response.status_code == 409 and "newer version" in response.get_data(as_text=True)
+    assert response.status_code == 409 and "đã được thay thế bằng phiên bản mới" in response.get_data(as_text=True)
     assert customer.get(f"/q/{token}").status_code == 410
     assert snapshot(quote.id) == before and fresh(Quote, newer.id).status != "accepted"
 

@@ -443,7 +443,7 @@ def _message(kind, quote, actor, comment, locale):
     else:
         text = gettext("%(name)s rejected quote %(number)s for %(customer)s.", **values)
     if comment:
-        text = f"{text} {gettext('Comment: %(comment)s', comment=comment)}"
+        text = gettext("%(text)s Comment: %(comment)s", text=text, comment=comment)
     return text
 
 

@@ -17,7 +17,7 @@ MAX_QUANTITY = Decimal("99999999999")  # Numeric(14, 3)
 MAX_PRICE_VND = 10**13
 NO_VAT = "none"
 VAT_CHOICES = [SelectChoice("10", "10%"), SelectChoice("8", "8%"), SelectChoice("5", "5%"), SelectChoice("0", "0%"),
-               SelectChoice(NO_VAT, _l("No VAT"))]
+               SelectChoice(NO_VAT, _l("Not subject to VAT"))]
 
 
 def local_number(value):
