@@ -446,3 +446,28 @@ def test_contract_months_and_renewal_follow_the_calendar():
     assert add_months(date(2026, 11, 22), 12) == date(2027, 11, 22)
     assert add_months(date(2027, 12, 15), 3) == date(2028, 3, 15)
     assert stage("won").is_won
+
+
+def test_the_rep_can_close_the_customer_link_and_send_a_new_one(sent, client, auth, rep, smtp_sink):
+    quote, token, customer = sent
+    assert customer.get(f"/q/{token}").status_code == 200
+    auth.login(rep.email)
+    page = client.get(f"/quotes/{quote.id}").get_data(as_text=True)
+    assert "Đóng liên kết của khách hàng" in page or "Close the customer link" in page
+    assert client.post(f"/quotes/{quote.id}/link/revoke").status_code == 400  # no CSRF token: refused
+    assert customer.get(f"/q/{token}").status_code == 200
+    closed = auth.post(f"/quotes/{quote.id}/link/revoke", {}, token_path=f"/quotes/{quote.id}")
+    assert closed.status_code == 303
+    assert customer.get(f"/q/{token}").status_code == 404 and customer.get(f"/q/{token}.pdf").status_code == 404
+    assert fresh(Quote, quote.id).token_hash is None and fresh(Quote, quote.id).status == "viewed"  # unchanged
+    assert send(client, fresh(Quote, quote.id)).status_code == 303  # sending again makes a new, working link
+    new_token = token_of(smtp_sink.to(CUSTOMER_EMAIL)[-1])
+    assert new_token != token and customer.get(f"/q/{new_token}").status_code == 200
+
+
+def test_another_rep_cannot_close_the_link(sent, client, auth, team):
+    quote, token, customer = sent
+    other = make_user(email="khac@example.vn", team=team[0])
+    auth.login(other.email)
+    assert auth.post(f"/quotes/{quote.id}/link/revoke", {}, token_path="/more").status_code == 404
+    assert customer.get(f"/q/{token}").status_code == 200

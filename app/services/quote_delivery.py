@@ -14,7 +14,9 @@ from sqlalchemy.orm.exc import StaleDataError
 from app.extensions import db
 from app.formatting import format_vnd, in_locale
 from app.models import Contract, Quote, Stage
+from app.models.audit import record
 from app.models.base import utcnow
+from app.models.quotes import LIVE_FOR_CUSTOMER
 from app.models.users import hash_token
 from app.services.deals import StaleVersion, move_deal
 from app.services.quote_answers import public_link
@@ -95,6 +97,19 @@ def send_quote(quote, user, to_email, message, today, now=None):
         _record_send(quote.id, send_state="failed", send_error=f"queue: {exc}"[:500])
     db.session.expire(quote)  # an immediate job (tests) or the failure above wrote it behind the ORM's back
     return public_link(token)
+
+
+def revoke_link(quote, user, ip=None):
+    """Close the customer's link now (a wrong address, a leaked e-mail): the token stops opening anything.
+
+    Sending again later makes a new link. Returns False when there was no open link.
+    """
+    if quote.token_hash is None or quote.status not in LIVE_FOR_CUSTOMER:
+        return False
+    quote.token_hash = None
+    record("quote.link_revoked", quote, actor=user, ip=ip)
+    db.session.commit()
+    return True
 
 
 def _advance_deal(deal, user, now):

@@ -1,5 +1,5 @@
 """Quote PDFs, the send-to-customer form and its progress, and contracts (all scoped to the user)."""
-from flask import Blueprint, current_app, flash, redirect, url_for
+from flask import Blueprint, current_app, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -13,6 +13,7 @@ from app.extensions import db
 from app.formatting import in_locale, local_today
 from app.htmx import render_page_or_block
 from app.models import Contact, Contract, Quote
+from app.models.quotes import LIVE_FOR_CUSTOMER
 from app.pdf import PdfError
 from app.services import quote_delivery as delivery
 from app.services import quote_documents as documents
@@ -94,6 +95,17 @@ def send(quote_id):
                                 refusal=refusal), (400 if form.errors else 200)
 
 
+@bp.route("/quotes/<int:quote_id>/link/revoke", methods=["POST"])
+@signed_in
+def revoke_link(quote_id):
+    quote = _quote_or_404(quote_id)
+    if delivery.revoke_link(quote, current_user, request.remote_addr):
+        flash(_("The customer's link is closed: it no longer opens the quote. Send again to make a new one."), "success")
+    else:
+        flash(_("This quote has no open customer link."), "warning")
+    return redirect(url_for("quotes.show", quote_id=quote.id), code=303)
+
+
 @bp.route("/contracts")
 @signed_in
 def contracts():
@@ -127,7 +139,7 @@ def quote_delivery_status(quote):
     if quote.status == "accepted":
         contract = db.session.scalar(visible_to(Contract, current_user).where(Contract.quote_id == quote.id))
     return {"progress": delivery.send_progress(quote), "can_send": delivery.can_send(quote, local_today()),
-            "link_state": public_state(quote) if quote.token_hash else None,
+            "link_state": public_state(quote) if quote.token_hash else ("closed" if quote.status in LIVE_FOR_CUSTOMER else None),
             "link_expires": quote.valid_until, "contract": contract}
 
 
