@@ -471,3 +471,30 @@ def test_another_rep_cannot_close_the_link(sent, client, auth, team):
     auth.login(other.email)
     assert auth.post(f"/quotes/{quote.id}/link/revoke", {}, token_path="/more").status_code == 404
     assert customer.get(f"/q/{token}").status_code == 200
+
+
+def test_two_accepts_at_the_same_moment_make_exactly_one_contract(sent, app):
+    """Two devices of the customer (or a double tap) accept at once: one wins, the other gets 409."""
+    import threading
+
+    quote, token, _customer = sent
+    clients = [app.test_client(), app.test_client()]
+    forms = [public_form(c, token) for c in clients]  # both pages open before either answer
+    barrier, results = threading.Barrier(2), [None, None]
+
+    def answer(index):
+        barrier.wait()
+        results[index] = clients[index].post(
+            f"/q/{token}/accept", data={"csrf_token": forms[index], "full_name": f"Người số {index + 1}", "confirm": "y"},
+            environ_base={"REMOTE_ADDR": f"203.0.113.{index + 1}"}).status_code
+
+    threads = [threading.Thread(target=answer, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(results) == [303, 409], results
+    assert db.session.scalar(select(func.count(Contract.id)).where(Contract.quote_id == quote.id)) == 1
+    accepted = fresh(Quote, quote.id)
+    assert accepted.status == "accepted" and accepted.accepted_name in ("Người số 1", "Người số 2")
+    assert fresh(Deal, quote.deal_id).stage.key == "won"
