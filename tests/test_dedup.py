@@ -82,18 +82,16 @@ def test_several_phones_are_checked_at_once_and_hidden_matches_all_counted(peopl
     assert [c for c, _ in found.visible] == [mine] and found.hidden_count == 2
 
 
-@pytest.mark.parametrize("probe", [1, 500])
-def test_one_owner_search_gives_the_same_answer_for_common_and_rare_words(people, monkeypatch, probe):
-    from app.services import search
-
-    monkeypatch.setattr(search, "FTS_PROBE", probe)  # 1: "hưng" counts as common, the LIKE walk answers
+def test_owner_scoped_search_gives_the_same_answer(people):
     for name in ("Đức Hưng", "Hưng Thịnh", "Minh Hưng", "Bảo An"):
         make_customer(people["rep"], name=name)
 
-    def names(query, one_owner):
-        return sorted(db.session.scalars(db.select(Customer.name).where(*customer_text_conditions(query, one_owner))))
+    def names(query, owner_scoped):
+        stmt = db.select(Customer.name).where(Customer.owner_id == people["rep"].id,
+                                              *customer_text_conditions(query, owner_scoped))
+        return sorted(db.session.scalars(stmt))
 
-    for one_owner in (True, False):
-        assert names("hung", one_owner) == ["Hưng Thịnh", "Minh Hưng", "Đức Hưng"]
-        assert names("duc hung", one_owner) == ["Đức Hưng"]
-        assert names("zzz", one_owner) == []
+    for owner_scoped in (True, False):
+        assert names("hung", owner_scoped) == ["Hưng Thịnh", "Minh Hưng", "Đức Hưng"]
+        assert names("duc hung", owner_scoped) == ["Đức Hưng"]
+        assert names("zzz", owner_scoped) == [] and names("an", owner_scoped) == ["Bảo An"]

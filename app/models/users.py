@@ -80,10 +80,7 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     @property
     def initials(self):
-        parts = self.name.split()
-        if not parts:
-            return "?"
-        return (parts[0][0] + (parts[-1][0] if len(parts) > 1 else "")).upper()
+        return initials_of(self.name)
 
     @property
     def is_admin(self):
@@ -166,3 +163,11 @@ class Invitation(db.Model):
         if not invitation.user.active:
             return None
         return invitation
+
+
+def initials_of(name):
+    """ "Nguyễn Văn An" → "NA": first and last word's first letters (the avatar on cards)."""
+    parts = (name or "").split()
+    if not parts:
+        return "?"
+    return (parts[0][0] + (parts[-1][0] if len(parts) > 1 else "")).upper()

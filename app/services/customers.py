@@ -75,8 +75,8 @@ class CustomerFilter:
 
     def conditions(self, user, due_days, now=None):
         """SQL conditions on Customer: the user's scope first, then each filter that is set."""
-        one_owner = user.role == "rep" or self.owner_id is not None
-        conditions = [visible_owner_condition(Customer, user), *customer_text_conditions(self.q, one_owner)]
+        owner_scoped = user.role != "admin" or self.owner_id is not None  # an owner index narrows the search
+        conditions = [visible_owner_condition(Customer, user), *customer_text_conditions(self.q, owner_scoped)]
         if self.lifecycle:
             conditions.append(Customer.lifecycle == self.lifecycle)
         if self.owner_id is not None:

@@ -1,14 +1,14 @@
 """The pipeline board: filters, column totals from aggregate queries, and pages of cards."""
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager, selectinload
 
 from app.extensions import db
 from app.formatting import local_today
 from app.models import Activity, Customer, Deal, Stage, User
 from app.models.base import utcnow
+from app.models.users import initials_of
 from app.services.deals import stale_reasons
 from app.services.stages import stages
 from app.services.scope import users_visible_to, visible_owner_condition
@@ -138,26 +138,63 @@ def parse_cursor(text):
     return when, int(deal_id)
 
 
+@dataclass(frozen=True)
+class BoardPerson:
+    """A deal's owner or customer as a card shows them: a name (and the owner's initials)."""
+
+    name: str
+
+    @property
+    def initials(self):
+        return initials_of(self.name)
+
+
+@dataclass(frozen=True)
+class BoardDeal:
+    """The columns of a deal a board card shows: plain values, read without building ORM objects.
+
+    A column of 20 cards cost ~2.5 ms of ORM loading for 0.1 ms of SQL; the card macro reads the
+    same attributes from this as from a Deal (the card after a move renders a real Deal).
+    """
+
+    id: int
+    version: int
+    title: str
+    value_vnd: int
+    stage: Stage
+    stage_entered_at: datetime
+    customer: BoardPerson
+    owner: BoardPerson
+
+
 def column_cards(user, stage, board_filter, after=None, now=None):
     """(cards, has_more): one page of a column, newest in the stage first, after the cursor (time, id) if given."""
     now = now or utcnow()
     stmt = (
-        select(Deal).join(Deal.customer)
+        select(Deal.id, Deal.version, Deal.title, Deal.value_vnd, Deal.stage_entered_at, Deal.owner_id,
+               Customer.name.label("customer_name"))
+        .join(Deal.customer)
         .where(Deal.stage_id == stage.id, *board_filter.conditions(user))
-        # A card shows only its customer's and owner's names. (Joining users too makes SQLite start
-        # from the owners and sort every deal of theirs; a second small query is cheaper.)
-        .options(contains_eager(Deal.customer).load_only(Customer.id, Customer.name),
-                 selectinload(Deal.owner).load_only(User.id, User.name))
         .order_by(Deal.stage_entered_at.desc(), Deal.id.desc())
         .limit(CARDS_PER_PAGE + 1)
     )
     if after is not None:
         when, last_id = after
         stmt = stmt.where((Deal.stage_entered_at < when) | ((Deal.stage_entered_at == when) & (Deal.id < last_id)))
-    deals = db.session.scalars(stmt).unique().all()
-    has_more = len(deals) > CARDS_PER_PAGE
-    deals = deals[:CARDS_PER_PAGE]
+    rows = db.session.execute(stmt).all()
+    has_more = len(rows) > CARDS_PER_PAGE
+    rows = rows[:CARDS_PER_PAGE]
+    owner_ids = {row.owner_id for row in rows}
+    names = dict(db.session.execute(select(User.id, User.name).where(User.id.in_(owner_ids))).all()) if rows else {}
+    deals = [BoardDeal(row.id, row.version, row.title, row.value_vnd, stage, _aware(row.stage_entered_at),
+                       BoardPerson(row.customer_name), BoardPerson(names.get(row.owner_id, "")))
+             for row in rows]
     return cards_for(deals, now), has_more
+
+
+def _aware(value):
+    """Column values selected alone come back as stored: make sure the time is aware UTC like the ORM gives."""
+    return value if value is None or value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
 def cards_for(deals, now=None):
