@@ -60,7 +60,20 @@ def make_deal(customer, stage_key="new", **overrides):
     return deal
 
 
-def make_activity(owner, customer=None, due_in=timedelta(hours=1), **overrides):
+def later_today():
+    """A time still ahead and still today in Ho Chi Minh City, whatever the hour the suite runs (an hour from
+    now is tomorrow there after 23:00): halfway between now and local midnight."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    now = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh"))
+    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return (midnight - now) / 2
+
+
+def make_activity(owner, customer=None, due_in=None, **overrides):
+    """An open activity, due later today (local) unless due_in says otherwise."""
+    due_in = later_today() if due_in is None else due_in
     values = dict(kind="call", subject="Gọi điện chăm sóc", owner=owner, customer=customer, due_at=utcnow() + due_in)
     values.update(overrides)
     activity = Activity(**values)
