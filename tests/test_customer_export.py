@@ -5,18 +5,8 @@ import io
 import pytest
 
 from app.services.customers import CustomerFilter, export_csv
-from tests.factories import make_customer, make_team, make_user
-
-
-@pytest.fixture()
-def people():
-    south, north = make_team("Miền Nam"), make_team("Miền Bắc")
-    return {
-        "rep": make_user(email="an@example.vn", name="Nguyễn Văn An", team=south),
-        "colleague": make_user(email="binh@example.vn", name="Trần Thị Bình", team=south),
-        "north": make_user(email="chi@example.vn", name="Lê Minh Chi", team=north),
-        "manager": make_user(role="manager", email="ha@example.vn", team=south),
-    }
+from tests.factories import make_customer
+from tests.test_customers import people  # noqa: F401 (the same rep, colleague, other team and manager)
 
 
 def export(client, query=""):

@@ -6,11 +6,8 @@ import is one transaction: if it stops midway nothing is kept and the import is
 marked failed. The owner of the new customers is chosen on the server, never
 read from the file.
 """
-import csv
-import io
 import re
 import secrets
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -24,48 +21,19 @@ from app.extensions import db
 from app.models import Contact, Customer, CustomerImport, Tag
 from app.models.audit import record
 from app.models.base import utcnow
+from app.services.csv_files import (  # noqa: F401 (read_upload, decode … are used through this module too)
+    ParsedFile, UploadError, decode, decode_with, detect_delimiter, fold_header, parse, read_upload,
+)
+from app.services.import_report import (  # noqa: F401 (pages read the report through this module)
+    STATUS_LABELS, failure_report, report_for_download, report_rows, report_text,
+)
+from app.services.import_columns import (  # noqa: F401 (forms and pages use them through this module)
+    FIELD_LABELS, FIELDS, IGNORE, guess_mapping,
+)
 from app.services.dedup import Candidate, FileDuplicates, existing_duplicates, normalise_email, normalise_tax_code
 from app.services.scope import visible_owner_condition
 from app.text import fold, normalise_phone
 
-IGNORE = "ignore"
-FIELD_LABELS = {
-    "name": _l("Name"), "kind": _l("Kind (company/person)"), "lifecycle": _l("Lifecycle"), "phone": _l("Phone"),
-    "phone_alt": _l("Other phone"), "email": _l("Email"), "tax_code": _l("Tax code"), "address": _l("Address"),
-    "ward": _l("Ward"), "district": _l("District"), "province": _l("Province/City"), "source": _l("Source"),
-    "tags": _l("Tags"), "notes": _l("Notes"), "birthday": _l("Birthday"), "contact_name": _l("Contact name"),
-    "contact_phone": _l("Contact phone"), "contact_email": _l("Contact email"),
-}
-FIELDS = tuple(FIELD_LABELS)
-
-# Headers people write, folded (no diacritics, lower case, punctuation as spaces). The owner is never a column.
-HEADER_ALIASES = {
-    "name": {"ten khach hang", "ten kh", "khach hang", "ten", "ho ten", "ho va ten", "ten cong ty", "cong ty",
-             "ten doanh nghiep", "doanh nghiep", "ten cua hang", "cua hang", "name", "customer", "customer name",
-             "company", "company name", "full name", "account", "account name"},
-    "kind": {"loai", "loai khach hang", "loai kh", "kind", "type", "customer type"},
-    "lifecycle": {"giai doan", "giai doan khach hang", "trang thai", "vong doi", "lifecycle", "lifecycle stage", "status", "stage"},
-    "phone": {"so dien thoai", "dien thoai", "sdt", "so dt", "dt", "di dong", "so di dong", "phone", "phone number",
-              "mobile", "mobile phone", "tel", "telephone", "so dien thoai 1", "sdt 1", "phone 1"},
-    "phone_alt": {"so dien thoai 2", "dien thoai 2", "sdt 2", "sdt phu", "so dien thoai phu", "dien thoai khac",
-                  "sdt khac", "dien thoai ban", "phone 2", "other phone", "alt phone", "alternative phone",
-                  "phone alt", "mobile 2", "landline", "work phone"},
-    "email": {"email", "e mail", "thu dien tu", "dia chi email", "email address", "mail"},
-    "tax_code": {"ma so thue", "mst", "ma thue", "so thue", "tax code", "tax id", "tax number", "vat", "vat number"},
-    "address": {"dia chi", "so nha", "duong", "dia chi chi tiet", "address", "street", "street address", "address line"},
-    "ward": {"phuong xa", "phuong", "xa", "phuong xa thi tran", "ward", "commune"},
-    "district": {"quan huyen", "quan", "huyen", "district"},
-    "province": {"tinh thanh pho", "tinh thanh", "tinh tp", "tinh", "thanh pho", "province", "city", "province city"},
-    "source": {"nguon", "nguon khach", "nguon khach hang", "kenh", "source", "lead source", "channel"},
-    "tags": {"nhan", "the", "tag", "tags", "label", "labels", "nhom"},
-    "notes": {"ghi chu", "ghi chu khac", "mo ta", "notes", "note", "description", "comment", "comments", "remarks"},
-    "birthday": {"ngay sinh", "sinh nhat", "birthday", "date of birth", "dob", "birth date"},
-    "contact_name": {"nguoi lien he", "ten nguoi lien he", "lien he", "contact", "contact name", "contact person"},
-    "contact_phone": {"sdt nguoi lien he", "dien thoai nguoi lien he", "so dien thoai nguoi lien he", "sdt lien he",
-                      "contact phone", "contact mobile"},
-    "contact_email": {"email nguoi lien he", "email lien he", "contact email", "contact e mail"},
-}
-_ALIAS_TO_FIELD = {alias: name for name, aliases in HEADER_ALIASES.items() for alias in aliases}
 KIND_VALUES = {"company": "company", "cong ty": "company", "doanh nghiep": "company", "to chuc": "company",
                "organisation": "company", "organization": "company", "business": "company", "b2b": "company",
                "person": "person", "ca nhan": "person", "individual": "person", "khach le": "person", "b2c": "person"}
@@ -79,16 +47,7 @@ DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d", "%Y/%m/%d")
 PREVIEW_ROWS = 10
 BATCH_SIZE = 1000
 _TAX_CODE = re.compile(r"\d{10}(-\d{3})?|\d{12}")
-_NOT_WORD = re.compile(r"[^0-9a-z]+")
 _PHONE_SPLIT = re.compile(r"[/,;|]")
-# Windows-1258 writes tone marks as combining characters after the vowel; in Windows-1252 those
-# bytes are Ì Ò Þ ì ò, which Western text hardly ever puts right after a vowel.
-_CP1258_TONES = frozenset(b"\xcc\xd2\xde\xec\xf2")
-_CP1258_VOWELS = frozenset(b"aeiouyAEIOUY\xe2\xea\xf4\xe3\xf5\xfd\xc2\xca\xd4\xc3\xd5\xdd")
-
-
-class UploadError(ValueError):
-    """The uploaded file cannot be imported at all; the message says why, in the user's language."""
 
 
 class AlreadyRun(Exception):
@@ -97,114 +56,10 @@ class AlreadyRun(Exception):
 
 # --- Reading the file ---------------------------------------------------------------------------
 
-def decode(raw):
-    """(text, encoding) of an uploaded CSV: UTF-8 (with or without BOM), UTF-16 with BOM, Windows-1258 or -1252."""
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        encoding = "utf-16"
-    elif raw.startswith(b"\xef\xbb\xbf"):
-        encoding = "utf-8-sig"
-    else:
-        try:
-            raw.decode("utf-8")
-            encoding = "utf-8"
-        except UnicodeDecodeError:
-            encoding = "cp1258" if _looks_vietnamese_cp1258(raw) else "cp1252"
-    return decode_with(raw, encoding), encoding
-
-
-def decode_with(raw, encoding):
-    """The text of raw in a known encoding, NFC-normalised (Windows-1258 stores tone marks as combining characters)."""
-    try:
-        return unicodedata.normalize("NFC", raw.decode(encoding))
-    except UnicodeDecodeError as error:
-        raise UploadError(_("The file is not readable text. Save it from Excel as “CSV UTF-8”.")) from error
-
-
-def _looks_vietnamese_cp1258(raw):
-    tones_after_vowel = sum(1 for prev, byte in zip(raw, raw[1:]) if byte in _CP1258_TONES and prev in _CP1258_VOWELS)
-    other_tones = sum(1 for byte in raw if byte in _CP1258_TONES) - tones_after_vowel
-    d_stroke = raw.count(b"\xd0") + raw.count(b"\xf0")  # Đ đ in Windows-1258, Ð ð (Icelandic) in -1252
-    return tones_after_vowel + d_stroke > other_tones
-
-
-def detect_delimiter(text):
-    """The delimiter (comma, semicolon or tab) that splits the first lines into the most, and most even, columns."""
-    sample = "\n".join(text.splitlines()[:20])
-    best, best_score = ",", (-1, -1)
-    for delimiter in (",", ";", "\t"):
-        rows = [row for row in csv.reader(io.StringIO(sample), delimiter=delimiter) if any(c.strip() for c in row)]
-        if not rows:
-            continue
-        width = len(rows[0])
-        score = (sum(1 for row in rows if len(row) == width) if width > 1 else 0, width)
-        if score > best_score:
-            best, best_score = delimiter, score
-    return best
-
-
-@dataclass
-class ParsedFile:
-    encoding: str
-    delimiter: str
-    header: list
-    rows: list  # [(row number as a spreadsheet shows it, cells)]
-
-
-def parse(text, delimiter, encoding="utf-8", limit=None):
-    """The header and the non-empty rows (the first `limit`); a row's number is its record number (the header is 1)."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header, rows = None, []
-    try:
-        for number, cells in enumerate(reader, start=1):
-            if not any(cell.strip() for cell in cells):
-                continue  # empty lines (Excel adds ";;;;" ones) are not rows
-            if header is None:
-                header = [cell.strip() for cell in cells]
-            elif limit is not None and len(rows) >= limit:
-                break
-            else:
-                rows.append((number, cells))
-    except csv.Error as error:
-        raise UploadError(_("The file is not a valid CSV file (%(error)s).", error=str(error))) from error
-    if not header:
-        raise UploadError(_("The file is empty."))
-    return ParsedFile(encoding=encoding, delimiter=delimiter, header=header, rows=rows)
-
-
-def read_upload(raw, max_rows):
-    """ParsedFile of an uploaded file; raises UploadError when it is not a CSV, is empty or has too many rows."""
-    if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")) or (b"\x00" in raw[:4096] and not raw.startswith((b"\xff\xfe", b"\xfe\xff"))):
-        raise UploadError(_("This is a spreadsheet, not a CSV file. In Excel choose File → Save as → “CSV UTF-8”."))
-    text, encoding = decode(raw)
-    parsed = parse(text, detect_delimiter(text), encoding)
-    if len(parsed.rows) > max_rows:
-        raise UploadError(_("The file has %(rows)s rows; at most %(max)s can be imported at once. Split it into smaller files.",
-                            rows=f"{len(parsed.rows):,}".replace(",", "."), max=f"{max_rows:,}".replace(",", ".")))
-    if not parsed.rows:
-        raise UploadError(_("The file has a header but no rows."))
-    return parsed
-
-
 def stored_file(customer_import, limit=None):
     """The ParsedFile of an uploaded import (its first `limit` rows), read back from its stored content."""
     text = decode_with(customer_import.content, customer_import.encoding)
     return parse(text, customer_import.mapping["delimiter"], customer_import.encoding, limit=limit)
-
-
-def fold_header(header):
-    return " ".join(_NOT_WORD.split(fold(header))).strip()
-
-
-def guess_mapping(header):
-    """A field (or IGNORE) for each column, guessed from its header; each field is used once, first column wins."""
-    used, mapping = set(), []
-    for title in header:
-        guess = _ALIAS_TO_FIELD.get(fold_header(title), IGNORE)
-        if guess != IGNORE and guess in used:
-            guess = IGNORE
-        used.add(guess)
-        mapping.append(guess)
-    return mapping
 
 
 def create_import(creator, owner, filename, raw, parsed):
@@ -261,7 +116,6 @@ class RowResult:
 
 
 REASON_LABELS = {"phone": _l("phone"), "email": _l("email"), "tax_code": _l("tax code"), "name": _l("similar name")}
-STATUS_LABELS = {"imported": _l("Imported"), "duplicate": _l("Skipped: duplicate"), "error": _l("Error")}
 
 
 def _text(value):
@@ -518,51 +372,9 @@ def _mark_failed(import_id, message):
     db.session.execute(
         update(CustomerImport).where(CustomerImport.id == import_id, CustomerImport.status == "uploaded")
         .values(status="failed", content=None, finished_at=utcnow(),
-                report=_csv_text([REPORT_COLUMNS, ["", "failed", message, "", ""]]))
+                report=failure_report(message))
     )
     db.session.commit()
-
-
-# --- The report ---------------------------------------------------------------------------------
-
-REPORT_COLUMNS = ["row", "status", "details", "customer_id", "name"]
-REPORT_HEADERS = {"row": _l("Row"), "status": _l("Status"), "details": _l("Details"), "customer_id": _l("Customer id"),
-                  "name": _l("Name")}
-
-
-def _csv_text(rows):
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
-    return buffer.getvalue()
-
-
-def report_text(results):
-    """The stored report: one line per row (status code, translated details, customer id, name)."""
-    lines = [REPORT_COLUMNS]
-    for r in results:
-        status = "imported" if r.status == "ok" else r.status
-        customer_id = r.customer_id if r.status == "ok" else r.duplicate_of_customer
-        lines.append([r.row, status, r.details(), customer_id or "", r.name])
-    return _csv_text(lines)
-
-
-def report_rows(customer_import):
-    """The report's lines as dicts (row, status, details, customer_id, name)."""
-    if not customer_import.report:
-        return []
-    reader = csv.reader(io.StringIO(customer_import.report))
-    columns = next(reader, None) or REPORT_COLUMNS
-    return [dict(zip(columns, line)) for line in reader]
-
-
-def report_for_download(customer_import):
-    """Header and lines of the report in the reader's language, ready for excel_csv()."""
-    labels = {**STATUS_LABELS, "failed": _l("Failed")}
-    rows = [[str(REPORT_HEADERS[c]) for c in REPORT_COLUMNS]]
-    for line in report_rows(customer_import):
-        rows.append([line["row"], str(labels.get(line["status"], line["status"])), line["details"],
-                     line["customer_id"], line["name"]])
-    return rows
 
 
 # --- For the benchmark ----------------------------------------------------------------------------

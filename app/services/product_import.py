@@ -23,7 +23,7 @@ from app.extensions import db
 from app.models import Product
 from app.models.audit import record
 from app.models.products import VAT_RATES
-from app.services.customer_import import UploadError, fold_header, read_upload
+from app.services.csv_files import UploadError, fold_header, read_upload
 from app.services.products import snapshot
 from app.text import fold
 

@@ -1,0 +1,51 @@
+"""The per-row report of a customer import: stored as CSV on the import, shown on its page, downloaded for Excel."""
+import csv
+import io
+
+from flask_babel import lazy_gettext as _l
+
+STATUS_LABELS = {"imported": _l("Imported"), "duplicate": _l("Skipped: duplicate"), "error": _l("Error")}
+
+REPORT_COLUMNS = ["row", "status", "details", "customer_id", "name"]
+REPORT_HEADERS = {"row": _l("Row"), "status": _l("Status"), "details": _l("Details"), "customer_id": _l("Customer id"),
+                  "name": _l("Name")}
+
+
+def _csv_text(rows):
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    return buffer.getvalue()
+
+
+def report_text(results):
+    """The stored report: one line per row (status code, translated details, customer id, name)."""
+    lines = [REPORT_COLUMNS]
+    for r in results:
+        status = "imported" if r.status == "ok" else r.status
+        customer_id = r.customer_id if r.status == "ok" else r.duplicate_of_customer
+        lines.append([r.row, status, r.details(), customer_id or "", r.name])
+    return _csv_text(lines)
+
+
+def failure_report(message):
+    """The stored report of an import that stopped: one line saying why."""
+    return _csv_text([REPORT_COLUMNS, ["", "failed", message, "", ""]])
+
+
+def report_rows(customer_import):
+    """The report's lines as dicts (row, status, details, customer_id, name)."""
+    if not customer_import.report:
+        return []
+    reader = csv.reader(io.StringIO(customer_import.report))
+    columns = next(reader, None) or REPORT_COLUMNS
+    return [dict(zip(columns, line)) for line in reader]
+
+
+def report_for_download(customer_import):
+    """Header and lines of the report in the reader's language, ready for excel_csv()."""
+    labels = {**STATUS_LABELS, "failed": _l("Failed")}
+    rows = [[str(REPORT_HEADERS[c]) for c in REPORT_COLUMNS]]
+    for line in report_rows(customer_import):
+        rows.append([line["row"], str(labels.get(line["status"], line["status"])), line["details"],
+                     line["customer_id"], line["name"]])
+    return rows
