@@ -116,9 +116,11 @@ def _init_extensions(app):
 
 
 def _register_blueprints(app):
-    from app.blueprints import activities, admin, auth, customer_tools, customers, deals, delivery, errors, main, more, pipeline, products, public, quotes
+    from app.blueprints import (activities, admin, auth, automation, calendar_feed, customer_tools, customers, deals,
+                                delivery, errors, field, main, more, notifications, pipeline, products, public, quotes)
 
-    for module in (errors, auth, main, pipeline, deals, customers, activities, customer_tools, quotes, more, admin, products, delivery, public):
+    for module in (errors, auth, main, pipeline, deals, customers, activities, customer_tools, quotes, more, admin, products,
+                   delivery, public, notifications, calendar_feed, automation, field):
         app.register_blueprint(module.bp)
     if app.config["BENCH_MODE"]:
         from app.blueprints import bench

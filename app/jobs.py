@@ -2,7 +2,8 @@
 
 Storage: a SQLite file in instance/ (embedded, nothing to install) or Redis when REDIS_URL is set;
 with JOBS_IMMEDIATE a job runs at once inside the caller, on in-memory storage (tests). The worker is
-`.venv/bin/huey_consumer app.jobs.huey` (`make run` starts it next to gunicorn). A job runs inside an
+`.venv/bin/huey_consumer app.jobs.huey` (`make run` starts it next to gunicorn); it also runs the periodic
+tasks below (the automation rules and the morning digest) on their schedule. A job runs inside an
 app context: the caller's in immediate mode, else one of an app this module creates on first use.
 """
 import os
@@ -10,7 +11,7 @@ import threading
 from contextlib import contextmanager
 
 from flask import Config, current_app, has_app_context
-from huey import RedisHuey, SqliteHuey
+from huey import RedisHuey, SqliteHuey, crontab
 
 from app.config import defaults
 
@@ -91,3 +92,26 @@ def send_contract_email(contract_id, task=None):
                 return
             deliver_contract_email(contract_id)
             huey.put(done_key, "1")
+
+
+# --- periodic tasks: the consumer's scheduler starts them; each is idempotent, so a missed or doubled tick is harmless
+
+
+@huey.periodic_task(crontab(minute="*/15"))
+def run_automation_rules():
+    """Every quarter hour: each enabled automation rule makes one pass over the whole dataset."""
+    with app_context():
+        from app.services.automation import run_all_rules
+
+        with huey.lock_task("automation-rules"):  # one pass at a time, across consumers
+            run_all_rules()
+
+
+@huey.periodic_task(crontab(minute="*/15"))
+def send_morning_digests():
+    """Every quarter hour: users who asked for it get the day's agenda by e-mail once their morning comes."""
+    with app_context():
+        from app.services.digest import send_due_digests
+
+        with huey.lock_task("morning-digests"):
+            send_due_digests()

@@ -1,6 +1,7 @@
 """All models, importable from one place (Alembic needs them all loaded)."""
 from app.models.activities import Activity
 from app.models.audit import AuditEvent
+from app.models.automation import AutomationLog, AutomationRun
 from app.models.customers import Contact, Customer, CustomerImport, CustomerMerge, Tag
 from app.models.deals import Deal, DealStageChange, Stage
 from app.models.products import Product
@@ -8,6 +9,6 @@ from app.models.quotes import Contract, Notification, NumberSequence, Quote, Quo
 from app.models.users import Invitation, Team, User
 
 __all__ = [
-    "Activity", "AuditEvent", "Contact", "Customer", "CustomerImport", "CustomerMerge", "Deal", "DealStageChange",
+    "Activity", "AuditEvent", "AutomationLog", "AutomationRun", "Contact", "Customer", "CustomerImport", "CustomerMerge", "Deal", "DealStageChange",
     "Contract", "Invitation", "Notification", "NumberSequence", "Product", "Quote", "QuoteLine", "Setting", "Stage", "Tag", "Team", "User",
 ]

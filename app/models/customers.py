@@ -1,9 +1,7 @@
 """Customers, their contacts and tags."""
-from datetime import date
+from datetime import date, datetime
 
-from datetime import datetime
-
-from sqlalchemy import JSON, CheckConstraint, Column, Float, ForeignKey, Index, LargeBinary, String, Table, Text, event
+from sqlalchemy import JSON, CheckConstraint, Column, Float, ForeignKey, Index, LargeBinary, String, Table, Text, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -37,6 +35,11 @@ class Customer(TimestampMixin, db.Model):
         Index("ix_customers_owner_lifecycle", "owner_id", "lifecycle"),
         Index("ix_customers_owner_updated", "owner_id", "updated_at"),
         Index("ix_customers_owner_last_contact", "owner_id", "last_contact_at"),
+        # Today's birthdays: month * 100 + day, so one index answers "born on 22/11" in any year.
+        Index("ix_customers_birthday_md", "birthday_md", "owner_id"),
+        # Nearby: a bounding box on latitude first; only customers with a stored position.
+        Index("ix_customers_lat_lng", "lat", "lng", postgresql_where=text("lat IS NOT NULL"),
+              sqlite_where=text("lat IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,6 +62,7 @@ class Customer(TimestampMixin, db.Model):
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="RESTRICT"), index=True)
     score: Mapped[int] = mapped_column(default=0)
     birthday: Mapped[date | None] = mapped_column()
+    birthday_md: Mapped[int | None] = mapped_column()  # kept from birthday: month * 100 + day
     notes: Mapped[str | None] = mapped_column(Text)
     # Last call, visit or meeting done with the customer: "due for contact" filters and reminders.
     last_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -94,14 +98,27 @@ class Contact(TimestampMixin, db.Model):
     email: Mapped[str | None] = mapped_column(String(254))
     is_primary: Mapped[bool] = mapped_column(default=False)
     birthday: Mapped[date | None] = mapped_column()
+    birthday_md: Mapped[int | None] = mapped_column(index=True)  # kept from birthday: month * 100 + day
 
     customer: Mapped[Customer] = relationship(back_populates="contacts")
+
+
+def birthday_month_day(birthday):
+    """month * 100 + day of a date (1122 for 22/11), None for None: what birthday_md stores."""
+    return birthday.month * 100 + birthday.day if birthday else None
 
 
 @event.listens_for(Customer, "before_insert")
 @event.listens_for(Customer, "before_update")
 def _keep_search_text(_mapper, _connection, customer):
     customer.refresh_search_text()
+    customer.birthday_md = birthday_month_day(customer.birthday)
+
+
+@event.listens_for(Contact, "before_insert")
+@event.listens_for(Contact, "before_update")
+def _keep_contact_birthday(_mapper, _connection, contact):
+    contact.birthday_md = birthday_month_day(contact.birthday)
 
 
 # Search indexes the models do not describe (created by migration 0005, kept out of autogenerate):

@@ -1,7 +1,7 @@
 """Pipeline stages, deals and their stage history."""
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, event
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, String, Text, event, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -53,6 +53,8 @@ class Deal(TimestampMixin, db.Model):
         # Covering: pipeline totals per stage are read from the index alone, without touching rows.
         Index("ix_deals_owner_stage_value", "owner_id", "stage_id", "value_vnd"),
         Index("ix_deals_stage_entered", "stage_id", "stage_entered_at"),
+        Index("ix_deals_owner_stale", "owner_id", "stale_at", postgresql_where=text("stale_at IS NOT NULL"),
+              sqlite_where=text("stale_at IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -67,6 +69,8 @@ class Deal(TimestampMixin, db.Model):
     lost_reason: Mapped[str | None] = mapped_column(Text)
     stage_entered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set by the stale-deal rule (too long in its stage with nothing scheduled), cleared when that ends.
+    stale_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(default=1)
 
     customer = relationship("Customer")

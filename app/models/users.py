@@ -1,11 +1,11 @@
 """Users, teams and invitations."""
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app, has_app_context
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String, func, select
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, func, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -53,6 +53,7 @@ class User(UserMixin, TimestampMixin, db.Model):
     __table_args__ = (
         CheckConstraint("role IN ('rep', 'manager', 'admin')", name="role"),
         CheckConstraint("locale IN ('vi', 'en')", name="locale"),
+        Index("uq_users_calendar_token_hash", "calendar_token_hash", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,6 +69,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     # Part of the login cookie: rotating it ends every session of this user.
     session_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(16))
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The private calendar feed's token, hashed (None: no feed); a new token revokes the old one.
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(64))
+    digest_enabled: Mapped[bool] = mapped_column(default=False)  # the morning e-mail of the day's agenda
+    digest_sent_on: Mapped[date | None] = mapped_column()  # the local day the last digest went out
 
     team: Mapped[Team | None] = relationship(back_populates="members")
 

@@ -10,6 +10,7 @@ from app.extensions import db
 from app.formatting import local_today
 from app.htmx import push_url, render_page_or_block, wants_fragment
 from app.models import Customer
+from app.services.settings import contact_due_days
 from app.services.customers import (KIND_LABELS, SOURCE_LABELS, CustomerFilter, StaleCustomer, TaxCodeTaken,
                                     create_customer, customer_card, delete_contact, directions_url, export_csv,
                                     filter_choices, list_customers, parse_timeline_cursor, possible_duplicates,
@@ -26,7 +27,7 @@ def _labels():
 
 
 def _due_days():
-    return current_app.config.get("CONTACT_DUE_DAYS", 30)
+    return contact_due_days()
 
 
 @bp.route("/customers")

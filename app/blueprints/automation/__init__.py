@@ -1,0 +1,4 @@
+"""automation blueprint."""
+from app.blueprints.automation.routes import bp
+
+__all__ = ["bp"]

@@ -1,0 +1,4 @@
+"""Admin: the periodic rules, their settings, what they did."""
+from flask import Blueprint
+
+bp = Blueprint("automation", __name__)

@@ -1,0 +1,4 @@
+"""field blueprint."""
+from app.blueprints.field.routes import bp
+
+__all__ = ["bp"]
