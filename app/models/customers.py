@@ -37,9 +37,12 @@ class Customer(TimestampMixin, db.Model):
         Index("ix_customers_owner_last_contact", "owner_id", "last_contact_at"),
         # Today's birthdays: month * 100 + day, so one index answers "born on 22/11" in any year.
         Index("ix_customers_birthday_md", "birthday_md", "owner_id"),
-        # Nearby: a bounding box on latitude first; only customers with a stored position.
-        Index("ix_customers_lat_lng", "lat", "lng", postgresql_where=text("lat IS NOT NULL"),
-              sqlite_where=text("lat IS NOT NULL")),
+        # Nearby and due: a bounding box on latitude within the owners in scope (rep, team), or over everyone
+        # (admin); covering, so the box's candidates are filtered on contact and lifecycle without reading rows.
+        Index("ix_customers_owner_geo", "owner_id", "lat", "lng", "last_contact_at", "lifecycle",
+              postgresql_where=text("lat IS NOT NULL"), sqlite_where=text("lat IS NOT NULL")),
+        Index("ix_customers_lat_lng", "lat", "lng", "last_contact_at", "lifecycle",
+              postgresql_where=text("lat IS NOT NULL"), sqlite_where=text("lat IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

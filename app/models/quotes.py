@@ -177,7 +177,10 @@ class Notification(db.Model):
     """Something a user should know (a quote approved, rejected, accepted): the bell, newest first."""
 
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_user_read", "user_id", "read_at", "created_at"),)
+    __table_args__ = (
+        Index("ix_notifications_user_read", "user_id", "read_at", "created_at"),  # the unread count
+        Index("ix_notifications_user_created", "user_id", "created_at", "id"),  # the list, newest first, by cursor
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

@@ -1,4 +1,4 @@
-"""agenda and automation: birthdays by month-day, nearby index, stale deal flag, calendar feed and digest, rule log
+"""agenda and automation: birthdays by month-day, nearby indexes, stale deal flag, calendar feed and digest, rule log
 
 Revision ID: 0009
 Revises: 0008
@@ -20,7 +20,10 @@ depends_on = None
 def upgrade():
     op.add_column('customers', sa.Column('birthday_md', sa.Integer(), nullable=True))
     op.create_index('ix_customers_birthday_md', 'customers', ['birthday_md', 'owner_id'], unique=False)
-    op.create_index('ix_customers_lat_lng', 'customers', ['lat', 'lng'], unique=False,
+    # Nearby and due, covering: owners in scope (rep, team) then a latitude box; or the box alone (admin).
+    op.create_index('ix_customers_owner_geo', 'customers', ['owner_id', 'lat', 'lng', 'last_contact_at', 'lifecycle'],
+                    unique=False, postgresql_where=sa.text('lat IS NOT NULL'), sqlite_where=sa.text('lat IS NOT NULL'))
+    op.create_index('ix_customers_lat_lng', 'customers', ['lat', 'lng', 'last_contact_at', 'lifecycle'], unique=False,
                     postgresql_where=sa.text('lat IS NOT NULL'), sqlite_where=sa.text('lat IS NOT NULL'))
     op.add_column('contacts', sa.Column('birthday_md', sa.Integer(), nullable=True))
     op.create_index(op.f('ix_contacts_birthday_md'), 'contacts', ['birthday_md'], unique=False)
@@ -39,6 +42,8 @@ def upgrade():
     op.add_column('users', sa.Column('digest_enabled', sa.Boolean(), nullable=False, server_default=sa.false()))
     op.add_column('users', sa.Column('digest_sent_on', sa.Date(), nullable=True))
     op.create_index('uq_users_calendar_token_hash', 'users', ['calendar_token_hash'], unique=True)
+
+    op.create_index('ix_notifications_user_created', 'notifications', ['user_id', 'created_at', 'id'], unique=False)
 
     op.create_table(
         'automation_log',
@@ -79,6 +84,7 @@ def downgrade():
     op.drop_index('ix_automation_log_customer', table_name='automation_log')
     op.drop_index('ix_automation_log_created', table_name='automation_log')
     op.drop_table('automation_log')
+    op.drop_index('ix_notifications_user_created', table_name='notifications')
     op.drop_index('uq_users_calendar_token_hash', table_name='users')
     with op.batch_alter_table('users') as batch_op:
         batch_op.drop_column('digest_sent_on')
@@ -91,5 +97,6 @@ def downgrade():
     with op.batch_alter_table('contacts') as batch_op:
         batch_op.drop_column('birthday_md')
     op.drop_index('ix_customers_lat_lng', table_name='customers')
+    op.drop_index('ix_customers_owner_geo', table_name='customers')
     op.drop_index('ix_customers_birthday_md', table_name='customers')
     op.drop_column('customers', 'birthday_md')  # SQLite ≥ 3.35 drops a column in place: the search triggers stay

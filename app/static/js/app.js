@@ -247,6 +247,9 @@
     }, { enableHighAccuracy: true, timeout: 10000, maximumAge: 0 });
   }
 
+  window.FieldCRM = window.FieldCRM || {};
+  window.FieldCRM.locate = locate;  // Nearby asks for the position the same way (below)
+
   function setBusy(form, busy) {
     var button = form.querySelector("button[type=submit]");
     form.setAttribute("aria-busy", busy ? "true" : "false");
@@ -279,4 +282,64 @@
       htmx.trigger(form, "checkin-ready");
     });
   }, true);
+})();
+
+// =================================================================================================
+// Nearby (field blueprint, issue #7): the phone's position, then the due customers nearest first.
+// The position travels only in the query string of a GET; without one the server's list by address
+// stays, with a line saying why. Markup: app/templates/field/nearby.html.
+// =================================================================================================
+(function () {
+  "use strict";
+
+  function load(button, params) {
+    if (typeof htmx === "undefined" || !document.getElementById("nearby-results")) return null;
+    var url = button.getAttribute("data-nearby-url") + "?" + new URLSearchParams(params).toString();
+    return htmx.ajax("GET", url, { source: button, target: "#nearby-results", swap: "innerHTML" });
+  }
+
+  function setBusy(button, busy) {
+    if (busy) {
+      button.setAttribute("data-label", button.textContent);
+      button.textContent = button.getAttribute("data-busy-label") || button.textContent;
+    } else if (button.hasAttribute("data-label")) {
+      button.textContent = button.getAttribute("data-label");
+    }
+    button.setAttribute("aria-busy", busy ? "true" : "false");
+    button.disabled = busy;
+  }
+
+  function locateAndLoad(button) {
+    if (button.getAttribute("aria-busy") === "true" || !window.FieldCRM || !window.FieldCRM.locate) return;
+    setBusy(button, true);
+    window.FieldCRM.locate(function (place) {
+      var params = place.lat == null ? { reason: place.reason }
+        : { lat: place.lat.toFixed(6), lng: place.lng.toFixed(6) };
+      var done = function () { setBusy(button, false); };
+      var request = load(button, params);
+      if (request) request.then(done, done); else done();
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    var target = event.target instanceof Element ? event.target : event.target.parentElement;
+    var button = target && target.closest("[data-nearby-locate]");
+    if (button) { event.preventDefault(); locateAndLoad(button); }
+  });
+
+  // Ask at once only when the site already may know the position (no permission prompt on arrival);
+  // a refusal the browser remembers shows its reason instead of a button that cannot work.
+  function autoLocate() {
+    var button = document.querySelector("[data-nearby-locate][data-nearby-auto]");
+    if (!button || button.hasAttribute("data-nearby-started")) return;
+    button.setAttribute("data-nearby-started", "");
+    if (!navigator.permissions || !navigator.permissions.query) return;
+    navigator.permissions.query({ name: "geolocation" }).then(function (status) {
+      if (status.state === "granted") locateAndLoad(button);
+      else if (status.state === "denied") load(button, { reason: "denied" });
+    }, function () { /* no Permissions API for geolocation: wait for the tap */ });
+  }
+
+  document.addEventListener("DOMContentLoaded", autoLocate);
+  document.addEventListener("htmx:load", autoLocate);  // arriving by a boosted link
 })();
