@@ -3,7 +3,8 @@ from app.access import PUBLIC, SIGNED_IN, policy_of
 from tests.factories import make_user
 
 PUBLIC_ENDPOINTS = {"auth.login", "auth.accept_invitation", "auth.set_language", "main.healthz",
-                    "public.quote", "public.quote_pdf", "public.accept", "public.decline"}  # the customer's quote link
+                    "public.quote", "public.quote_pdf", "public.accept", "public.decline",  # the customer's quote link
+                    "calendar_feed.feed"}  # the private calendar feed (.ics behind a revocable token)
 
 
 def test_every_route_declares_an_access_policy(app):
