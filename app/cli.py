@@ -1,4 +1,4 @@
-"""Command-line tools: `flask users create`, `flask seed demo`."""
+"""Command-line tools: `flask users create`, `flask seed demo`, `flask rules run`."""
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -80,7 +80,33 @@ def seed_bench_command(reps, customers, deals, activities, quotes, seed_value):
     click.echo(f"bench data loaded in {time.perf_counter() - started:.1f} s; every user's password: {BENCH_PASSWORD}")
 
 
+rules_cli = AppGroup("rules", help="The periodic automation rules.")
+
+
+@rules_cli.command("run")
+@click.option("--rule", "only", multiple=True, help="Run only this rule (repeatable); default: every enabled rule.")
+def run_rules_command(only):
+    """Run one pass of the enabled automation rules now and print what each did and how long it took."""
+    import time
+
+    from app.services.automation import RULES, run_all_rules
+
+    unknown = set(only) - set(RULES)
+    if unknown:
+        raise click.ClickException(f"unknown rule(s): {', '.join(sorted(unknown))}; known: {', '.join(RULES)}")
+    started = time.perf_counter()
+    outcomes = run_all_rules(only=set(only) or None)
+    for outcome in outcomes:
+        what = ", ".join(f"{kind} {count}" for kind, count in outcome.counts.items()) or "nothing to do"
+        status = f"FAILED: {outcome.error}" if outcome.error else what
+        click.echo(f"{outcome.rule:18} {outcome.actions:6} actions  {outcome.seconds:6.2f} s  {status}")
+    click.echo(f"pass finished in {time.perf_counter() - started:.2f} s ({len(outcomes)} rules enabled)")
+    if any(outcome.error for outcome in outcomes):
+        raise SystemExit(1)
+
+
 def init_app(app):
-    """Register the `flask users` and `flask seed` command groups."""
+    """Register the `flask users`, `flask seed` and `flask rules` command groups."""
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_cli)
+    app.cli.add_command(rules_cli)

@@ -94,6 +94,17 @@ def send_contract_email(contract_id, task=None):
             huey.put(done_key, "1")
 
 
+@huey.task(retries=5, retry_delay=30, context=True)
+def send_quote_reminder(quote_id, task=None):
+    """Remind a quote's recipient once (PDF attached, the link they have kept); retried while SMTP fails."""
+    with app_context():
+        from app.services.quote_reminders import deliver_quote_reminder
+
+        # The reminder's log row says whether it went out; the lock keeps a racing retry from sending meanwhile.
+        with huey.lock_task(f"quote-reminder-{quote_id}"):
+            deliver_quote_reminder(quote_id, retries_left=task.retries if task else 0)
+
+
 # --- periodic tasks: the consumer's scheduler starts them; each is idempotent, so a missed or doubled tick is harmless
 
 

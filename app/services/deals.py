@@ -46,6 +46,7 @@ def move_deal(deal, to_stage, actor, expected_version, lost_reason=None, now=Non
     db.session.add(change)
     deal.stage = to_stage
     deal.stage_entered_at = now
+    deal.stale_at = None  # a move is progress: the stale-deal rule flags it again only if it stalls here too
     deal.closed_at = None if to_stage.is_open else now
     deal.lost_reason = reason if to_stage.is_lost else None
     if to_stage.is_won:

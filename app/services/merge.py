@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
-from app.models import Activity, Contact, Customer, CustomerMerge, Deal
+from app.models import Activity, AutomationLog, Contact, Customer, CustomerMerge, Deal
 from app.models.audit import record
 from app.models.base import utcnow
 from app.models.customers import customer_tags
@@ -25,6 +25,7 @@ MOVES = [
     (Deal, "customer_id"),
     (Activity, "customer_id"),
     (CustomerMerge, "survivor_id"),  # earlier merges into the removed customer stay reviewable
+    (AutomationLog, "customer_id"),  # what the rules did for it: a rule does not act twice after a merge
 ]
 
 # Fields the user chooses between; "location" is lat and lng together.
