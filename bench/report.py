@@ -38,6 +38,10 @@ def main():
     out = [f"Measured {machine['date'][:10]} on {machine['cpus']} cores, Python {machine['python']}, {machine['platform']}.", ""]
     for name, section in report["databases"].items():
         out += [f"**{name}, full scale** ({section['full']['params']}):", ""] + _server_table(section) + [""]
+        passes = section.get("rule_pass_seconds_full")
+        if passes:
+            out += [f"Automation rule pass over the whole {name} database (`flask rules run`, process start included): "
+                    f"{passes[0]} s, run again {passes[1]} s; budget < 10 s.", ""]
         pdf = next((r for r in section["full"]["scenarios"] if r["name"] == "Quote PDF" and r.get("extra")), None)
         if pdf and "vs_bare_p50" in pdf["extra"]:
             out += [f"Quote PDF ÷ bare WeasyPrint render of the same HTML: {pdf['extra']['vs_bare_p50']} (p50), "

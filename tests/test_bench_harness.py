@@ -84,11 +84,12 @@ def test_the_harness_builds_cached_data_and_measures_every_scenario_under_gunico
     import json
 
     import bench.data
-    from bench.run import run_scenarios
+    from bench.run import run_rule_passes, run_scenarios
 
     monkeypatch.setattr(bench.data, "CACHE", tmp_path / "cache")
     url, built = bench.data.database_for(TINY)
     assert built is not None and bench.data.database_for(TINY) == (url, None)  # second time: from the cache
+    assert all(seconds < 10 for seconds in run_rule_passes(url))  # `flask rules run` over the bench data, twice
     results = run_scenarios(url, requests_count=3, warmups=1)
     measured = [r for r in results if not r.missing]
     assert {r.name for r in measured} >= {"floor (bare page)", "Today", "Pipeline (rep)", "Deal page", "Move a card (htmx)"}

@@ -6,7 +6,7 @@ customers and 500,000 activities load in minutes rather than hours.
 import math
 from decimal import Decimal
 import secrets
-from datetime import timedelta
+from datetime import date, timedelta
 from random import Random
 
 from sqlalchemy import func, insert, select, text
@@ -14,7 +14,7 @@ from werkzeug.security import generate_password_hash
 
 from app.extensions import db
 from app.models import (
-    Activity, Customer, Deal, DealStageChange, NumberSequence, Product, Quote, QuoteLine, Stage, Team, User,
+    Activity, Contract, Customer, Deal, DealStageChange, NumberSequence, Product, Quote, QuoteLine, Stage, Team, User,
 )
 from app.models.activities import OUTCOMES
 from app.models.base import utcnow
@@ -57,6 +57,7 @@ def _reset_sequences(*models):
 
 QUOTE_STATUS_WEIGHTS = (("draft", 25), ("pending_approval", 10), ("approved", 10), ("sent", 20), ("viewed", 15),
                         ("accepted", 12), ("declined", 5), ("expired", 3))
+SENT_STATUSES = ("sent", "viewed", "accepted", "declined", "expired")
 
 
 def _load_quotes(rng, quotes, rep_ids, deals_of_owner, now, today):
@@ -75,7 +76,7 @@ def _load_quotes(rng, quotes, rep_ids, deals_of_owner, now, today):
                    created_at=now, updated_at=now)
     _insert(Product, products)
     statuses = [key for key, weight in QUOTE_STATUS_WEIGHTS for _ in range(weight)]
-    quote_rows, line_rows, line_id = [], [], 0
+    quote_rows, line_rows, contract_rows, line_id = [], [], [], 0
     owners = [r for r in rep_ids if deals_of_owner.get(r)]
     for qid in range(1, quotes + 1):
         owner = owners[qid % len(owners)]
@@ -100,15 +101,27 @@ def _load_quotes(rng, quotes, rep_ids, deals_of_owner, now, today):
             valid_until=created.date() + timedelta(days=15), payment_terms="Thanh toán 100% trong 15 ngày kể từ ngày xuất hóa đơn.",
             notes=None, subtotal_vnd=totals.subtotal_vnd, discount_vnd=totals.discount_vnd, vat_vnd=totals.vat_vnd,
             total_vnd=totals.total_vnd, send_state="sent" if status in ("sent", "viewed", "accepted", "declined", "expired") else "idle",
-            send_attempts=0, version=1, created_at=created, updated_at=created))
+            send_attempts=0, version=1, created_at=created, updated_at=created,
+            sent_at=(sent := created + timedelta(hours=2)) if status in SENT_STATUSES else None,
+            viewed_at=sent + timedelta(hours=20) if status in ("viewed", "accepted", "declined") else None,
+            submitted_at=created + timedelta(hours=1) if status == "pending_approval" else None))
+        if status == "accepted":  # a contract of a year, some of them ending within the next month
+            start = created.date() + timedelta(days=1)
+            end = today + timedelta(days=rng.randint(-30, 365))
+            contract_rows.append(dict(number=f"HD-{today.year}-{len(contract_rows) + 1:05d}", quote_id=qid, deal_id=deal_id,
+                                      customer_id=customer_id, owner_id=owner, start_date=start, end_date=end,
+                                      renewal_date=end - timedelta(days=30), value_vnd=totals.total_vnd,
+                                      created_at=created, updated_at=created))
         if len(line_rows) >= BATCH:
             _insert(Quote, quote_rows)
             _insert(QuoteLine, line_rows)
             quote_rows, line_rows = [], []
     _insert(Quote, quote_rows)
     _insert(QuoteLine, line_rows)
+    _insert(Contract, contract_rows)
     if quotes:
-        _insert(NumberSequence, [dict(kind="BG", year=today.year, last_value=quotes)])
+        _insert(NumberSequence, [dict(kind="BG", year=today.year, last_value=quotes),
+                                 dict(kind="HD", year=today.year, last_value=len(contract_rows))])
 
 
 def _person(rng):
@@ -176,6 +189,10 @@ def load_bench(reps=50, customers=100_000, deals=50_000, activities=500_000, quo
         owner_of[cid] = owner
         tax_code = f"{cid:010d}" if is_company else None
         updated = now - timedelta(minutes=rng.randint(0, 60 * 24 * 365))
+        # People have birthdays (the agenda's and the greeting rule's); most customers were contacted lately.
+        birthday = (date(rng.randint(1960, 2000), rng.randint(1, 12), rng.randint(1, 28))
+                    if not is_company and rng.random() < 0.6 else None)
+        contacted = now - timedelta(minutes=rng.randint(60, 60 * 24 * 120)) if rng.random() < 0.7 else None
         customer_rows.append(dict(
             id=cid, kind="company" if is_company else "person", name=name, tax_code=tax_code, phone=phone,
             email=f"lienhe{cid}@khachhang.vn" if rng.random() < 0.6 else None,
@@ -183,6 +200,8 @@ def load_bench(reps=50, customers=100_000, deals=50_000, activities=500_000, quo
             district=district, province=province, lat=lat + rng.uniform(-0.01, 0.01), lng=lng + rng.uniform(-0.01, 0.01),
             lifecycle=_weighted(rng, LIFECYCLE_WEIGHTS), source=rng.choice(SOURCES), owner_id=owner,
             score=rng.randint(0, 100), version=1, created_at=updated - timedelta(days=rng.randint(0, 400)), updated_at=updated,
+            birthday=birthday, birthday_md=birthday.month * 100 + birthday.day if birthday else None,
+            last_contact_at=contacted,
             search_text=fold(" ".join(p for p in (name, tax_code, phone[3:], district, province) if p)),
         ))
     _insert(Customer, customer_rows)
@@ -263,7 +282,7 @@ def load_bench(reps=50, customers=100_000, deals=50_000, activities=500_000, quo
     del rows
     _load_quotes(rng, quotes, rep_ids, deals_of_owner, now, today)
     echo(f"quotes: {quotes}")
-    _reset_sequences(Team, User, Customer, Deal, DealStageChange, Activity, Product, Quote, QuoteLine)
+    _reset_sequences(Team, User, Customer, Deal, DealStageChange, Activity, Product, Quote, QuoteLine, Contract)
     db.session.commit()
     # Fresh planner statistics: right after a bulk load PostgreSQL (and SQLite) would plan blind. On
     # PostgreSQL also VACUUM, as autovacuum soon would: index-only scans need the visibility map.
