@@ -1,10 +1,11 @@
 """Money, dates and times the way Vietnamese (and English) readers expect them."""
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app, g, has_app_context, has_request_context, url_for
 from flask_babel import force_locale, get_locale, get_timezone, get_translations
+from flask_babel import format_date as babel_format_date
 
 from app.text import format_phone
 
@@ -32,6 +33,14 @@ def format_vnd(amount, locale=None):
     if locale == "vi":
         grouped = grouped.replace(",", ".")
     return f"{grouped} ₫"
+
+
+def zone_named(name):
+    """ZoneInfo(name), or the default zone (Asia/Ho_Chi_Minh) for an empty or unknown name."""
+    try:
+        return ZoneInfo(name or DEFAULT_TZ)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_TZ)
 
 
 def user_zone():
@@ -81,6 +90,11 @@ def format_datetime(value, zone=None):
 def local_today(zone=None):
     """Today's date where the user is."""
     return datetime.now(zone or user_zone()).date()
+
+
+def format_weekday(day):
+    """The day of the week in the user's language: "Thứ Hai", "Monday"."""
+    return babel_format_date(day, "EEEE")
 
 
 def parse_date(text):
@@ -138,6 +152,7 @@ def init_app(app):
     )
     app.jinja_env.filters.update(
         vnd=format_vnd, date=format_date, time=format_time, datetime=format_datetime, phone=format_phone,
+        weekday=format_weekday,
     )
     app.jinja_env.globals.update(local_today=local_today, isinstance=isinstance, date_type=date, url_pattern=url_pattern,
                                  gettext_once=cached_gettext)

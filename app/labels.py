@@ -19,10 +19,16 @@ QUOTE_STATUS_LABELS = {
     "superseded": _l("Superseded"),
 }
 
+# What an agenda line is, when it is not an activity (those show their kind: call, visit …).
+AGENDA_KIND_LABELS = {
+    "quote": _l("Quote"), "approval": _l("Approval"), "lead": _l("New lead"), "deal": _l("Deal"),
+    "contract": _l("Contract"), "birthday": _l("Birthday"),
+}
+
 
 def init_app(app):
     """Make the label dictionaries available to templates."""
     app.jinja_env.globals.update(
         role_labels=ROLE_LABELS, lifecycle_labels=LIFECYCLE_LABELS, activity_kind_labels=ACTIVITY_KIND_LABELS,
-        outcome_labels=OUTCOME_LABELS, quote_status_labels=QUOTE_STATUS_LABELS,
+        outcome_labels=OUTCOME_LABELS, quote_status_labels=QUOTE_STATUS_LABELS, agenda_kind_labels=AGENDA_KIND_LABELS,
     )

@@ -32,10 +32,6 @@ def test_each_tab_is_a_real_page_in_the_shell(client, rep, path, heading):
     assert '<meta name="viewport"' in html and 'hx-boost="true"' in html and '"X-CSRFToken"' in html
 
 
-def test_placeholders_name_the_issue_that_fills_them(client, rep):
-    assert "#7" in client.get("/").get_data(as_text=True)
-
-
 def test_english_is_complete_for_the_shell(client, auth, rep):
     auth.post("/language", {"lang": "en"})
     html = client.get("/more").get_data(as_text=True)

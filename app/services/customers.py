@@ -8,7 +8,7 @@ from urllib.parse import quote
 from flask import abort
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager, selectinload
@@ -314,8 +314,11 @@ def update_customer(customer, expected_version, values, tag_names, owner_id=None
     tags = tags_named(tag_names)  # before touching the customer: this query flushes the session
     for name, value in values.items():
         setattr(customer, name, value)
-    if owner_id is not None:
+    if owner_id is not None and owner_id != customer.owner_id:
         customer.owner_id = owner_id
+        # The customer's open calls, visits and tasks go with it: the new owner's agenda, not the old one's.
+        db.session.execute(update(Activity).where(Activity.customer_id == customer.id, Activity.done_at.is_(None))
+                           .values(owner_id=owner_id).execution_options(synchronize_session=False))
     customer.tags = tags
     customer.updated_at = utcnow()  # a tags-only change still bumps the version
     try:

@@ -79,7 +79,7 @@ def touch_last_contact(customer, when):
 def log_call(owner, customer, outcome, body, client_key, next_due=None, deal=None, agenda_item=None, now=None):
     """Store a done call (and its next step) for owner under client_key; returns a LoggedCall.
 
-    An open call on the agenda that this call answers (agenda_item) is marked done with it.
+    The open agenda item this note answers (agenda_item: a call, a visit, a task) is marked done with it.
     The same client_key again returns what was stored the first time, even when two requests race.
     """
     existing = _logged(owner, client_key)
@@ -97,7 +97,7 @@ def log_call(owner, customer, outcome, body, client_key, next_due=None, deal=Non
         next_step = Activity(kind="call", subject=next_subject, owner_id=owner.id, customer_id=customer.id,
                              deal_id=deal.id if deal else None, due_at=next_due,
                              client_key=client_key + NEXT_KEY_SUFFIX)
-    if agenda_item is not None and agenda_item.done_at is None and agenda_item.kind == "call":
+    if agenda_item is not None and agenda_item.done_at is None:  # "Done" on the agenda: a call, visit or task
         agenda_item.done_at = now
     try:
         db.session.add_all([a for a in (note, next_step) if a is not None])

@@ -132,8 +132,8 @@ def list_quotes(user, quote_filter, page=1, per_page=20):
     return rows[:per_page], len(rows) > per_page
 
 
-def _awaiting(user):
-    """Condition: pending quotes user may decide (in their scope, never their own)."""
+def awaiting_conditions(user):
+    """Conditions: pending quotes user may decide (in their scope, never their own)."""
     return (Quote.status == "pending_approval", Quote.owner_id != user.id, visible_owner_condition(Quote, user))
 
 
@@ -141,7 +141,7 @@ def awaiting_decision(user, limit=100):
     """Quotes pending approval that user may approve or reject, oldest submission first."""
     if user.role not in ("manager", "admin"):
         return []
-    stmt = (select(Quote).where(*_awaiting(user))
+    stmt = (select(Quote).where(*awaiting_conditions(user))
             .options(selectinload(Quote.customer), selectinload(Quote.owner), selectinload(Quote.lines))
             .order_by(Quote.submitted_at, Quote.id).limit(limit))
     return db.session.scalars(stmt).all()

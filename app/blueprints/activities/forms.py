@@ -13,7 +13,7 @@ from app.services.notes import NEXT_STEP_CHOICES
 from app.services.visits import NO_LOCATION_REASONS
 
 NOTE_MAX_CHARS = 2000
-ORIGINS = ("card", "today", "deal")  # where the sheet was opened: what its answer updates
+ORIGINS = ("card", "deal", "nearby", "today", "tomorrow", "week")  # where the sheet was opened: what its answer updates
 # Made by app.js (a UUID) or by the server for the page without JavaScript; ":next" is appended for the next step.
 CLIENT_KEY = [InputRequired(_l("This form is out of date. Close it and open it again.")),
               Regexp(r"^[A-Za-z0-9-]{16,59}$", message=_l("This form is out of date. Close it and open it again."))]

@@ -11,13 +11,15 @@ from sqlalchemy import or_
 
 from app.access import signed_in
 from app.blueprints.activities.forms import NOTE_MAX_CHARS, ORIGINS, CheckInForm, NoteForm
+from app.blueprints.main.forms import AGENDA_VIEWS
+from app.blueprints.main.routes import VIEW_ENDPOINTS, agenda_context, agenda_template
 from app.blueprints.errors.routes import render_error
 from app.extensions import db
 from app.formatting import format_datetime, format_time, local_today, to_local, user_zone
 from app.htmx import render_named_block, render_page_or_block, trigger, wants_fragment
 from app.models import Activity, Customer, Deal
 from app.models.base import utcnow
-from app.services.agenda import due_today_for
+from app.services.agenda import action_count
 from app.services.customers import TimelineEntry
 from app.services.notes import NEXT_STEP_DAYS, log_call, next_step_day, next_step_due
 from app.services.scope import get_visible_or_404, visible_to
@@ -152,8 +154,10 @@ def _note_message(logged):
 
 def _page_of(origin, customer, deal):
     """Where the page without JavaScript goes back to after saving."""
-    if origin == "today":
-        return url_for("main.today")
+    if origin in AGENDA_VIEWS:
+        return url_for(VIEW_ENDPOINTS[origin])
+    if origin == "nearby":
+        return url_for("field.nearby")
     if origin == "deal" and deal is not None:
         return url_for("deals.show", deal_id=deal.id)
     return url_for("customers.card", customer_id=customer.id)
@@ -166,12 +170,13 @@ def _note_saved(customer, form, logged, message):
     """
     origin = form.origin.data
     added = [a for a in (logged.note, logged.next_step) if a is not None] if logged.created else []
-    agenda = None
-    if origin == "today":
-        agenda = Markup(render_named_block("main/today.html", "agenda", agenda=due_today_for(current_user)))
+    agenda = badge = None
+    if origin in AGENDA_VIEWS:  # Today, tomorrow or the week: that view's agenda again, without the item done
+        agenda = Markup(render_named_block(agenda_template(origin), "agenda", **agenda_context(origin)))
+        badge = action_count(current_user, zone=user_zone())
     body = render_template("activities/_note_saved.html", customer=customer, message=message,
                            card_entries=_card_entries(added) if origin == "card" else [],
-                           deal_items=added if origin == "deal" else [], agenda_html=agenda)
+                           deal_items=added if origin == "deal" else [], agenda_html=agenda, badge_count=badge)
     return trigger(make_response(body), {"note-saved": {"id": logged.note.id}})
 
 
