@@ -35,7 +35,7 @@ run: $(VENV)/.runtime-installed system-deps translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed demo
 	@echo "FieldCRM on http://$(HOST):$(PORT), job worker alongside  (Ctrl+C stops both)"
-	$(BIN)/huey_consumer app.jobs.huey --workers 2 --worker-type thread --quiet & worker=$$!; \
+	$(BIN)/huey_consumer app.jobs.huey --workers 2 --worker-type thread --flush-locks --quiet & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	SESSION_COOKIE_SECURE=$${SESSION_COOKIE_SECURE:-0} $(BIN)/gunicorn --workers 2 --threads 4 --timeout 120 --bind $(HOST):$(PORT) \
 		--access-logfile - --forwarded-allow-ips 127.0.0.1 wsgi:app

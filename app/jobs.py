@@ -107,6 +107,11 @@ def send_quote_reminder(quote_id, task=None):
 
 # --- periodic tasks: the consumer's scheduler starts them; each is idempotent, so a missed or doubled tick is harmless
 
+# Made at import, so that `huey_consumer --flush-locks` knows them: a worker stopped in the middle of a pass
+# (deploy, SIGTERM) leaves its lock behind, and the next start clears it instead of refusing every later pass.
+AUTOMATION_LOCK = huey.lock_task("automation-rules")
+DIGEST_LOCK = huey.lock_task("morning-digests")
+
 
 @huey.periodic_task(crontab(minute="*/15"))
 def run_automation_rules():
@@ -114,7 +119,7 @@ def run_automation_rules():
     with app_context():
         from app.services.automation import run_all_rules
 
-        with huey.lock_task("automation-rules"):  # one pass at a time, across consumers
+        with AUTOMATION_LOCK:  # one pass at a time, across consumers
             run_all_rules()
 
 
@@ -124,5 +129,5 @@ def send_morning_digests():
     with app_context():
         from app.services.digest import send_due_digests
 
-        with huey.lock_task("morning-digests"):
+        with DIGEST_LOCK:
             send_due_digests()

@@ -282,3 +282,14 @@ def test_a_position_never_changes_anything(client, auth, rep, town):
     db.session.expire_all()
     assert [(c.id, c.updated_at, c.version) for c in db.session.scalars(select(Customer).order_by(Customer.id))] == stamp
     assert client.post(f"/nearby?lat={BEN_THANH[0]}&lng={BEN_THANH[1]}").status_code == 405
+
+
+def test_a_box_corner_beyond_the_radius_never_crowds_out_a_nearer_customer(app, rep):
+    # 20 km north and 20 km east: inside the 25 km box, but 28 km away; 27 km due north is outside the box.
+    lat, _ = north_of(BEN_THANH, 20_000)
+    east = math.degrees(20_000 / (EARTH_RADIUS_M * math.cos(math.radians(BEN_THANH[0]))))
+    make_customer(rep, name="Góc hộp 28 km", lat=lat, lng=BEN_THANH[1] + east)
+    at(rep, "Phía bắc 27 km", 27_000)
+    with app.test_request_context():
+        found = nearby_due(rep, *BEN_THANH, limit=1)
+    assert (names(found.customers), found.radius_km) == (["Phía bắc 27 km"], 100)

@@ -193,3 +193,14 @@ def test_queries_do_not_grow_with_the_number_of_reps(app, south):
     assert len(bigger.rows) == len(day.rows) + 6
     assert many == few
     assert sum(row.overdue for row in bigger.rows) == 7
+
+
+def test_a_visit_marked_done_without_a_check_in_is_shown_and_flagged(client, auth, south):
+    shop = make_customer(south["an"], name="Tiệm vàng Kim Phát")
+    activity(south["an"], shop, kind="visit", subject="Ghé tiệm vàng", due=local(22, 14), done=local(22, 15))
+    auth.login(south["manager"].email)
+    html = client.get("/team").get_data(as_text=True)
+    assert counts(html)[south["an"].id]["visits"] == 1
+    visits = re.findall(r'<li class="list-item team-visit( is-far)?">(.*?)</li>', html, re.S)
+    newest = visits[0][1]
+    assert "Tiệm vàng Kim Phát" in newest and "Marked done without a check-in at 15:00" in newest

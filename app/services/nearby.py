@@ -143,8 +143,12 @@ def _nearest(conditions, lat, lng, radius_km, limit):
     box = bounding_box(lat, lng, radius_km * 1000)
     in_box = and_(Customer.lat.is_not(None), Customer.lat.between(box.lat_min, box.lat_max),
                   or_(*(Customer.lng.between(low, high) for low, high in box.lng_ranges)))
-    distance = distance_sql(lat, lng).label("distance_m")
-    stmt = select(*COLUMNS, distance).where(*conditions, in_box).order_by(distance, Customer.id).limit(limit)
+    distance = distance_sql(lat, lng)
+    # The box serves the index; the circle is the promise ("within 25 km"): a box corner is 1.41 × the radius
+    # away and must not crowd out a nearer customer found only when widening.
+    labelled = distance.label("distance_m")
+    stmt = (select(*COLUMNS, labelled).where(*conditions, in_box, distance <= radius_km * 1000)
+            .order_by(labelled, Customer.id).limit(limit))
     return [DueCustomer(*row[:-1], distance_m=round(row.distance_m)) for row in db.session.execute(stmt)]
 
 

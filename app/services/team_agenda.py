@@ -86,25 +86,26 @@ def _open_counts(ids, start, end):
             .group_by(Activity.owner_id))
 
 
-def _checked_in_today(start, end):
-    # A check-in marks the visit done at that moment (services.visits.check_in): the done_at range lets the
-    # owner index find today's visits without reading every visit the rep ever made.
-    return and_(Activity.done_at >= start, Activity.done_at < end, Activity.kind == "visit",
-                Activity.checked_in_at >= start, Activity.checked_in_at < end)
+def _visited_today(start, end):
+    # Visits done today: checked in (a check-in marks the visit done at that moment, services.visits.check_in)
+    # or marked done from the agenda without a check-in, which the manager must see too. The done_at range
+    # lets the owner index find them without reading every visit the rep ever made.
+    return and_(Activity.done_at >= start, Activity.done_at < end, Activity.kind == "visit")
 
 
 def _done_counts(ids, start, end):
-    """Activities done today, per owner: (owner_id, done, visits checked in today)."""
+    """Activities done today, per owner: (owner_id, done, visits done today, checked in or not)."""
     return (select(Activity.owner_id, func.count(Activity.id),
-                   func.sum(case((_checked_in_today(start, end), 1), else_=0)))
+                   func.sum(case((_visited_today(start, end), 1), else_=0)))
             .where(Activity.owner_id.in_(ids), Activity.done_at >= start, Activity.done_at < end)
             .group_by(Activity.owner_id))
 
 
 def _visits(ids, start, end):
-    stmt = (select(Activity).where(Activity.owner_id.in_(ids), _checked_in_today(start, end))
+    stmt = (select(Activity).where(Activity.owner_id.in_(ids), _visited_today(start, end))
             .options(joinedload(Activity.owner), joinedload(Activity.customer))
-            .order_by(Activity.checked_in_at.desc(), Activity.id.desc()).limit(VISITS_LIMIT))
+            .order_by(func.coalesce(Activity.checked_in_at, Activity.done_at).desc(), Activity.id.desc())
+            .limit(VISITS_LIMIT))
     return db.session.scalars(stmt).all()
 
 
