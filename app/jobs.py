@@ -95,14 +95,16 @@ def send_contract_email(contract_id, task=None):
 
 
 @huey.task(retries=5, retry_delay=30, context=True)
-def send_quote_reminder(quote_id, task=None):
-    """Remind a quote's recipient once (PDF attached, the link they have kept); retried while SMTP fails."""
+def send_quote_reminder(quote_id, occurrence="", queued="", task=None):
+    """Remind a quote's recipient once per sending (PDF attached, the link they have kept); retried while SMTP fails."""
     with app_context():
-        from app.services.quote_reminders import deliver_quote_reminder
+        from app.services.quote_reminder_delivery import deliver_quote_reminder
 
-        # The reminder's log row says whether it went out; the lock keeps a racing retry from sending meanwhile.
-        with huey.lock_task(f"quote-reminder-{quote_id}"):
-            deliver_quote_reminder(quote_id, retries_left=task.retries if task else 0)
+        # The log row, claimed before SMTP, is what prevents a second send; the lock only keeps racing copies
+        # of this job (its retries) apart. Named after when the job was queued, so that a lock left by a dead
+        # worker never blocks the job a later pass queues again for the same reminder.
+        with huey.lock_task(f"quote-reminder-{quote_id}-{occurrence}-{queued}"):
+            deliver_quote_reminder(quote_id, occurrence, retries_left=task.retries if task else 0)
 
 
 # --- periodic tasks: the consumer's scheduler starts them; each is idempotent, so a missed or doubled tick is harmless

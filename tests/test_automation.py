@@ -1,89 +1,21 @@
 """The periodic rules, with frozen time: each fires once and only once (also when run twice and as the clock moves
-on), honours its switch and parameters, and a rule that raises does not stop the others."""
+on), honours its switch and parameters, gives a deactivated owner's work to a stand-in, and a rule that raises
+does not stop the others. The quote reminder e-mail: tests/test_automation_reminders.py."""
 import dataclasses
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from urllib.parse import parse_qs, urlsplit
 
-import pytest
-import time_machine
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.jobs import huey
-from app.models import (Activity, AutomationLog, AutomationRun, Contact, Contract, Customer, Deal, Notification, Quote,
-                        Setting)
-from app.models.users import hash_token
+from app.models import AutomationLog, AutomationRun, Contact, Customer, Deal, Notification, Setting
 from app.services import automation
-from app.services.automation import DEFAULT_GREETING, RULES, run_all_rules
-from app.services.automation_pass import Planned, RulePass
+from app.services.automation import DEFAULT_GREETING, RULES
+from app.services.automation_pass import Planned, RulePass, instant_key_of
 from app.services.deals import move_deal
-from tests.factories import (make_activity, make_contact, make_customer, make_deal, make_quote, make_team, make_user,
-                             stage)
-
-HCM = ZoneInfo("Asia/Ho_Chi_Minh")
-MONDAY = datetime(2026, 11, 23, 10, 0, tzinfo=HCM)
-LINES = [{"description": "Máy lọc nước RO 10 lõi", "unit": "bộ", "quantity": 1, "unit_price_vnd": 10_000_000,
-          "vat_rate": 10}, {"description": "Công lắp đặt", "unit": "lần", "quantity": 1, "unit_price_vnd": 1_345_000,
-                            "vat_rate": None}]
-CUSTOMER_EMAIL = "chi.tran@duchung.vn"
-FAR_FUTURE = datetime(2100, 1, 1)  # naive UTC, as huey reads its schedule
-
-
-def travel(when):
-    return time_machine.travel(when, tick=False)
-
-
-def run_at(when, **settings):
-    """One pass of the rules at `when` (Ho Chi Minh time), with these rules' settings stored first."""
-    with travel(when):
-        if settings:
-            current = automation.rule_settings()
-            for key, values in settings.items():
-                current[key].update(values)
-            automation.save_settings(current, 30, None)
-        return {outcome.rule: outcome for outcome in run_all_rules()}
-
-
-def count(model, *where):
-    db.session.expire_all()
-    return db.session.scalar(select(func.count()).select_from(model).where(*where))
-
-
-def tasks(owner, kind=None):
-    db.session.expire_all()
-    stmt = select(Activity).where(Activity.owner_id == owner.id).order_by(Activity.id)
-    return db.session.scalars(stmt.where(Activity.kind == kind) if kind else stmt).all()
-
-
-@pytest.fixture()
-def team():
-    team = make_team("Kinh doanh Miền Nam")
-    manager = make_user(role="manager", team=team, email="ha@example.vn", name="Phạm Thu Hà", locale="en")
-    rep = make_user(team=team, email="an@example.vn", name="Nguyễn Văn An", locale="en", phone="+84903123456")
-    return team, manager, rep
-
-
-@pytest.fixture()
-def rep(team):
-    return team[2]
-
-
-@pytest.fixture()
-def manager(team):
-    return team[1]
-
-
-def link_token(quote):
-    return f"the-link-of-deal-{quote.deal_id}"
-
-
-def sent_quote(owner, sent_at, email=CUSTOMER_EMAIL, status="sent", **overrides):
-    """A quote sent at sent_at (its customer's link: link_token(quote))."""
-    with travel(sent_at):
-        customer = make_customer(owner, name="Công ty TNHH Đức Hưng")
-        deal = make_deal(customer, stage_key="quote_sent", title="Máy lọc nước văn phòng")
-        return make_quote(deal, lines=LINES, status=status, sent_at=sent_at, recipient_email=email,
-                          token_hash=hash_token(f"the-link-of-deal-{deal.id}"), send_state="sent", **overrides)
+from tests.automation_support import (HCM, MONDAY, contract_for, count, logs, manager, rep, run_at,  # noqa: F401
+                                      sent_quote, tasks, team, travel)
+from tests.factories import make_activity, make_contact, make_customer, make_deal, make_team, make_user, stage
 
 
 # --- quote follow-up ------------------------------------------------------------------------------
@@ -99,9 +31,9 @@ def test_a_sent_quote_gets_one_follow_up_call_after_two_days(rep):
     assert (call.kind, call.subject, call.done_at) == ("call", f"Call back about quote {quote.number}", None)
     assert (call.customer_id, call.deal_id) == (quote.customer_id, quote.deal_id)
     assert call.due_at == MONDAY + timedelta(days=2)
-    (log,) = db.session.scalars(select(AutomationLog).where(AutomationLog.rule == "quote_follow_up")).all()
+    (log,) = logs("quote_follow_up")
     assert (log.subject_id, log.action, log.activity_id) == (quote.id, "task_created", call.id)
-    assert log.detail == quote.number
+    assert log.detail == quote.number and log.occurrence == instant_key_of(MONDAY) == "20261123T030000"
 
 
 def test_a_follow_up_made_by_a_night_pass_is_due_at_nine(rep):
@@ -119,6 +51,28 @@ def test_answered_expired_and_draft_quotes_get_no_follow_up(rep):
     assert tasks(rep) == []
 
 
+def test_a_quote_whose_deal_was_won_or_lost_gets_no_follow_up(rep):
+    won, lost, still_open = (sent_quote(rep, MONDAY) for _ in range(3))
+    with travel(MONDAY + timedelta(days=1)):
+        move_deal(won.deal, stage("won"), rep, won.deal.version)  # e.g. signed on paper, quote never answered
+        move_deal(lost.deal, stage("lost"), rep, lost.deal.version, lost_reason="Chọn nhà cung cấp khác")
+    run_at(MONDAY + timedelta(days=2))
+    run_at(MONDAY + timedelta(days=3))
+    assert [call.deal_id for call in tasks(rep, kind="call")] == [still_open.deal_id]
+
+
+def test_quotes_sent_long_ago_get_no_follow_up_when_the_rule_is_switched_on(rep):
+    """Switched on over an old database: only quotes sent within the last after_days + 7 days get a call."""
+    sent_quote(rep, MONDAY - timedelta(days=30))
+    too_old = sent_quote(rep, MONDAY - timedelta(days=9, minutes=1))
+    recent = sent_quote(rep, MONDAY - timedelta(days=8, hours=23))
+    outcomes = run_at(MONDAY, quote_follow_up={"enabled": True})
+    assert outcomes["quote_follow_up"].actions == 1
+    assert [call.deal_id for call in tasks(rep)] == [recent.deal_id]
+    run_at(MONDAY + timedelta(days=1))
+    assert too_old.deal_id not in [call.deal_id for call in tasks(rep)]
+
+
 def test_a_changed_parameter_and_a_switched_off_rule_take_effect(rep):
     quote = sent_quote(rep, MONDAY)
     outcomes = run_at(MONDAY + timedelta(days=2), quote_follow_up={"after_days": 4})
@@ -129,74 +83,34 @@ def test_a_changed_parameter_and_a_switched_off_rule_take_effect(rep):
     assert [call.subject for call in tasks(rep)] == [f"Call back about quote {quote.number}"]
 
 
-# --- quote reminder e-mail ------------------------------------------------------------------------
+# --- a deactivated owner's tasks ------------------------------------------------------------------
 
-def test_the_customer_gets_one_reminder_with_the_pdf_and_it_is_on_the_timeline(client, auth, rep, smtp_sink):
-    quote = sent_quote(rep, MONDAY)
-    run_at(MONDAY + timedelta(days=2))  # the follow-up call
-    run_at(MONDAY + timedelta(days=3, hours=23))  # 47 h after it: not yet
-    assert smtp_sink.messages == []
-    run_at(MONDAY + timedelta(days=4))
-    run_at(MONDAY + timedelta(days=4))
-    run_at(MONDAY + timedelta(days=6))
-    (message,) = smtp_sink.messages
-    assert message["To"] == CUSTOMER_EMAIL and message["Reply-To"] == rep.email and quote.number in message["Subject"]
-    text = message.get_body(("plain",)).get_content()
-    valid_until = quote.valid_until.strftime("%d/%m/%Y")
-    assert "12.345.000 ₫" in text and valid_until in text and "Nguyễn Văn An" in text and "0903 123 456" in text
-    assert "/q/" not in text  # the link is not re-sent: it cannot be re-read, and a new one would close the first
-    (pdf,) = list(message.iter_attachments())
-    assert pdf.get_filename() == f"{quote.number}-v1.pdf" and pdf.get_content().startswith(b"%PDF")
-    saved = db.session.get(Quote, quote.id)
-    assert saved.token_hash == hash_token(link_token(quote)) and saved.status == "sent"
-    (entry,) = tasks(rep, kind="email")
-    assert entry.done_at is not None and entry.customer_id == quote.customer_id
-    assert entry.subject == f"Quote reminder e-mail sent for {quote.number}"
-    (log,) = db.session.scalars(select(AutomationLog).where(AutomationLog.rule == "quote_reminder")).all()
-    assert (log.action, log.activity_id) == ("email_sent", entry.id)
-    auth.login(rep.email)
-    assert entry.subject in client.get(f"/customers/{quote.customer_id}").get_data(as_text=True)
-
-
-def test_no_recipient_address_is_logged_once_and_nothing_is_sent(rep, smtp_sink):
-    quote = sent_quote(rep, MONDAY, email=None)
-    for days in (2, 4, 4, 5):
-        run_at(MONDAY + timedelta(days=days))
-    assert smtp_sink.messages == [] and tasks(rep, kind="email") == []
-    (log,) = db.session.scalars(select(AutomationLog).where(AutomationLog.rule == "quote_reminder")).all()
-    assert (log.subject_id, log.action, log.detail) == (quote.id, "skipped_no_email", "skipped: no e-mail")
-
-
-def test_smtp_down_the_reminder_is_retried_and_sent_exactly_once(app, rep, smtp_sink):
-    quote = sent_quote(rep, MONDAY)
-    run_at(MONDAY + timedelta(days=2))
-    smtp_sink.stop()
-    run_at(MONDAY + timedelta(days=4))
-    log = db.session.scalar(select(AutomationLog).where(AutomationLog.rule == "quote_reminder"))
-    assert log.action == "email_queued" and "Connection" in log.detail
-    (retry,) = huey.read_schedule(FAR_FUTURE)
-    assert retry.retries == app.config["JOBS_RETRIES"] - 1
-    smtp_sink.start()
-    run_at(MONDAY + timedelta(days=4, hours=1))  # a pass meanwhile queues nothing new
-    huey.execute(retry, timestamp=retry.eta)
-    huey.execute(retry, timestamp=retry.eta)  # delivered twice by racing consumers: mailed once
-    assert len(smtp_sink.to(CUSTOMER_EMAIL)) == 1 and len(tasks(rep, kind="email")) == 1
-    assert db.session.get(Quote, quote.id).status == "sent"
-
-
-def test_a_quote_accepted_before_the_job_runs_gets_no_reminder(rep, smtp_sink):
-    quote = sent_quote(rep, MONDAY)
-    run_at(MONDAY + timedelta(days=2))
-    smtp_sink.stop()
-    run_at(MONDAY + timedelta(days=4))
-    (retry,) = huey.read_schedule(FAR_FUTURE)
-    db.session.get(Quote, quote.id).status = "accepted"
+def test_a_deactivated_owners_follow_up_renewal_and_birthday_go_to_the_team_manager(rep, manager):
+    quote = sent_quote(rep, MONDAY - timedelta(days=2))
+    contract = contract_for(rep, date(2026, 12, 1))
+    make_customer(rep, name="Anh Trần Minh", kind="person", birthday=date(1980, 11, 23))
+    rep.active = False  # left the company; the customers are not reassigned yet
     db.session.commit()
-    smtp_sink.start()
-    huey.execute(retry, timestamp=retry.eta)
-    assert smtp_sink.messages == [] and tasks(rep, kind="email") == []
-    action = db.session.scalar(select(AutomationLog.action).where(AutomationLog.rule == "quote_reminder"))
-    assert action == "email_cancelled"
+    run_at(MONDAY)
+    run_at(MONDAY + timedelta(hours=1))
+    assert tasks(rep) == []
+    work = tasks(manager)
+    assert sorted(t.subject for t in work) == [
+        f"Call back about quote {quote.number}", "Happy birthday to Anh Trần Minh", f"Renew contract {contract.number}"]
+    greeting = next(t for t in work if t.subject.startswith("Happy"))
+    assert greeting.body == DEFAULT_GREETING.format(name="Anh Trần Minh", rep="Phạm Thu Hà")  # signed by who sends it
+    for rule in ("quote_follow_up", "contract_renewal", "birthday"):
+        (log,) = logs(rule)
+        assert log.user_id == manager.id and '"instead_of": "Nguyễn Văn An"' in log.detail
+
+
+def test_without_an_active_manager_a_deactivated_owners_task_goes_to_an_admin():
+    loner = make_user(email="le@example.vn", name="Lê Văn Tư", active=False)
+    make_user(role="admin", email="cu@example.vn", active=False)
+    admin = make_user(role="admin", email="admin@example.vn")
+    make_customer(loner, name="Chị Lan", kind="person", birthday=date(1990, 11, 23))
+    run_at(MONDAY)
+    assert [t.subject for t in tasks(admin)] == ["Chúc mừng sinh nhật Chị Lan"]  # in the admin's language (vi)
 
 
 # --- new leads not contacted ----------------------------------------------------------------------
@@ -219,6 +133,30 @@ def test_the_team_manager_hears_once_about_a_new_lead_nobody_contacted(rep, mana
     assert count(Notification, Notification.user_id == other_manager.id) == 0
 
 
+def test_several_new_leads_make_one_summary_per_owner_for_each_manager(client, auth, team, rep, manager):
+    second_manager = make_user(role="manager", team=team[0], email="binh@example.vn", locale="en")
+    colleague = make_user(team=team[0], email="tu@example.vn", name="Trần Thị Tư")
+    with travel(MONDAY):
+        leads = [make_customer(rep, name=f"Tiệm Tạp Hóa Số {n}") for n in range(1, 6)]
+        single = make_customer(colleague, name="Nhà Thuốc Minh Châu")
+    make_customer(colleague, name="Khách của Tư, không phải lead", lifecycle="prospect")
+    run_at(MONDAY + timedelta(hours=25))
+    run_at(MONDAY + timedelta(hours=26))
+    notices = db.session.scalars(select(Notification).order_by(Notification.user_id, Notification.id)).all()
+    assert len(notices) == 4  # 2 managers × 2 owners, however many leads
+    mine = [n for n in notices if n.user_id == manager.id]
+    summary = next(n for n in mine if "Nguyễn Văn An" in n.text)
+    assert summary.text == "5 new leads of Nguyễn Văn An not contacted within 24 h"
+    url = urlsplit(summary.url)
+    assert url.path == "/customers" and parse_qs(url.query) == {"owner": [str(rep.id)], "lifecycle": ["lead"]}
+    assert next(n for n in mine if n is not summary).url == f"/customers/{single.id}"
+    assert {n.user_id for n in notices} == {manager.id, second_manager.id}
+    assert count(AutomationLog, AutomationLog.rule == "uncontacted_lead") == 6  # each lead counted once
+    auth.login(manager.email)
+    page = client.get(summary.url).get_data(as_text=True)  # the link shows that rep's leads, not the colleague's
+    assert all(lead.name in page for lead in leads) and "Nhà Thuốc Minh Châu" not in page
+
+
 def test_without_a_team_manager_the_admins_hear_about_the_lead():
     loner = make_user(email="le@example.vn")
     admin = make_user(role="admin", email="admin@example.vn")
@@ -232,16 +170,6 @@ def test_without_a_team_manager_the_admins_hear_about_the_lead():
 
 
 # --- contract renewal -----------------------------------------------------------------------------
-
-def contract_for(owner, end_date):
-    quote = sent_quote(owner, MONDAY - timedelta(days=400), status="accepted")
-    contract = Contract(number="HD-2026-00007", quote_id=quote.id, deal_id=quote.deal_id, customer_id=quote.customer_id,
-                        owner_id=owner.id, start_date=end_date - timedelta(days=365), end_date=end_date,
-                        renewal_date=end_date - timedelta(days=30), value_vnd=quote.total_vnd)
-    db.session.add(contract)
-    db.session.commit()
-    return contract
-
 
 def test_a_contract_ending_within_30_days_gets_one_renewal_task_and_a_new_end_date_another(rep):
     contract = contract_for(rep, date(2026, 12, 24))
@@ -258,6 +186,17 @@ def test_a_contract_ending_within_30_days_gets_one_renewal_task_and_a_new_end_da
     run_at(datetime(2027, 11, 24, 10, 0, tzinfo=HCM))
     run_at(datetime(2027, 11, 25, 10, 0, tzinfo=HCM))
     assert [t.subject for t in tasks(rep)] == ["Renew contract HD-2026-00007"] * 2
+
+
+EARLY = datetime(2026, 11, 23, 6, 30, tzinfo=HCM)  # 22/11 23:30 UTC: the UTC date is still the day before
+
+
+def test_at_half_past_six_local_the_renewal_window_is_counted_from_the_local_day(rep):
+    ending = contract_for(rep, date(2026, 12, 23), number="HD-2026-00001")  # local today + 30
+    contract_for(rep, date(2026, 11, 22), number="HD-2026-00002")  # ended yesterday, local time
+    run_at(EARLY)
+    (task,) = tasks(rep)
+    assert task.subject == f"Renew contract {ending.number}" and task.due_at == datetime(2026, 11, 23, 9, tzinfo=HCM)
 
 
 # --- birthdays ------------------------------------------------------------------------------------
@@ -282,6 +221,14 @@ def test_birthdays_of_customers_and_contacts_get_one_greeting_task_a_year(rep):
     assert len(tasks(rep)) == 6
 
 
+def test_at_half_past_six_local_the_birthday_of_the_local_day_is_greeted(rep):
+    make_customer(rep, name="Anh Hôm Nay", kind="person", birthday=date(1980, 11, 23))
+    make_customer(rep, name="Chị Hôm Qua", kind="person", birthday=date(1980, 11, 22))  # the UTC date's
+    run_at(EARLY)
+    assert [(t.subject, t.due_at) for t in tasks(rep)] == [
+        ("Happy birthday to Anh Hôm Nay", datetime(2026, 11, 23, 9, tzinfo=HCM))]
+
+
 def test_a_29_february_birthday_is_greeted_on_28_february_when_the_year_has_none(rep):
     make_customer(rep, name="Chị Nhuận", kind="person", birthday=date(1988, 2, 29))
     run_at(datetime(2027, 2, 27, 10, 0, tzinfo=HCM))
@@ -299,6 +246,19 @@ def test_a_changed_greeting_template_is_used(rep):
     make_customer(rep, name="Anh Bảo", kind="person", birthday=date(1970, 11, 23))
     run_at(MONDAY, birthday={"template": "Mừng sinh nhật {name}! {rep} kính chúc."})
     assert tasks(rep)[0].body == "Mừng sinh nhật Anh Bảo! Nguyễn Văn An kính chúc."
+
+
+def test_braces_and_markup_in_a_name_stay_literal_text_in_the_greeting(client, auth, rep):
+    name = "{rep} {name.__class__} <script>"
+    customer = make_customer(rep, name=name, kind="person", birthday=date(1980, 11, 23))
+    run_at(MONDAY, birthday={"template": "Chúc mừng {name}! — {rep}"})
+    (task,) = tasks(rep)
+    assert task.body == "Chúc mừng {rep} {name.__class__} <script>! — Nguyễn Văn An"
+    assert task.subject == "Happy birthday to {rep} {name.__class__} <script>"
+    auth.login(rep.email)
+    with travel(MONDAY):
+        page = client.get(f"/customers/{customer.id}").get_data(as_text=True)
+    assert "Chúc mừng {rep} {name.__class__} &lt;script&gt;! — Nguyễn Văn An" in page and "<script>!" not in page
 
 
 # --- stale deals ----------------------------------------------------------------------------------

@@ -171,3 +171,58 @@ def test_the_log_is_newest_first_paginated_and_filtered_by_rule(client, auth, ad
     assert unknown.status_code == 200 and unknown.get_data(as_text=True).count('data-rule="') == 50
     fragment = client.get("/admin/automation/log?rule=birthday", headers=HX)
     assert fragment.status_code == 200 and "<html" not in fragment.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("page", ["99999999999999999999999", "-5", "201", "abc"])
+def test_a_log_page_out_of_range_is_answered_not_an_error(client, auth, admin, page):
+    log_rows(make_customer(admin, name="Công ty Đức Hưng"), 3)
+    auth.login(admin.email)
+    response = client.get(f"/admin/automation/log?page={page}")
+    assert response.status_code == 200
+    shown = response.get_data(as_text=True).count('data-rule="')
+    assert shown == (3 if page in ("-5", "abc") else 0)  # before the first page: the first; past the last: none
+
+
+def worker_warning(client):
+    page = client.get("/admin/automation").get_data(as_text=True)
+    return "automation-worker-silent" in page, page
+
+
+def test_the_page_warns_when_no_pass_has_run_for_45_minutes(client, auth, admin):
+    now = datetime(2026, 11, 23, 10, 0, tzinfo=HCM)
+    with time_machine.travel(now, tick=False):
+        auth.login(admin.email)
+        warned, page = worker_warning(client)
+        assert warned and "The rules have never run" in page
+        db.session.add(AutomationRun(rule="birthday", started_at=now - timedelta(minutes=44), actions=0))
+        db.session.commit()
+        assert worker_warning(client)[0] is False
+    with time_machine.travel(now + timedelta(minutes=2), tick=False):
+        warned, page = worker_warning(client)
+        assert warned and "since 23/11/2026 09:16" in page
+        assert "huey_consumer app.jobs.huey --workers 2 --worker-type thread --flush-locks" in page
+        every_rule_off = {key: value for key, value in DEFAULTS.items() if not key.endswith("-enabled")}
+        assert auth.post("/admin/automation", every_rule_off).status_code == 303
+    with time_machine.travel(now + timedelta(hours=5), tick=False):
+        assert worker_warning(client)[0] is False  # nothing to run: nothing to warn about
+
+
+def test_log_details_are_worded_in_the_readers_language(client, auth, admin):
+    customer = make_customer(admin, name="Công ty Đức Hưng")
+    rows = [("skipped_no_email", "skipped: no e-mail"), ("skipped_no_email", "BG-2026-00002"),
+            ("email_cancelled", '{"reason": "deal_closed", "text": "BG-2026-00003"}'),
+            ("email_cancelled", '{"reason": "resent", "text": "BG-2026-00004"}'),
+            ("task_created", '{"instead_of": "Nguyễn Văn An", "text": "BG-2026-00005"}')]
+    for n, (action, detail) in enumerate(rows):
+        db.session.add(AutomationLog(rule="quote_reminder", subject_id=n, occurrence="", action=action,
+                                     customer_id=customer.id, detail=detail))
+    db.session.commit()
+    auth.login(admin.email)
+    page = client.get("/admin/automation/log").get_data(as_text=True).replace("&#39;", "'")
+    assert page.count("Skipped: no e-mail address") == 2 and "#0 · no e-mail address" in page  # an older row too
+    assert "skipped: no e-mail" not in page and "#1 · BG-2026-00002" in page
+    assert page.count("E-mail cancelled") == 2 and "E-mail cancelled: quote answered" not in page
+    assert "BG-2026-00003 · the deal was closed" in page
+    assert "BG-2026-00004 · the quote was sent again: its new sending gets its own reminder" in page
+    assert "BG-2026-00005 · given to a stand-in: Nguyễn Văn An is no longer active" in page
+    assert "deal_closed" not in page and "instead_of" not in page and "{" not in page.split('id="automation-log"')[1]

@@ -13,15 +13,15 @@ from typing import Callable
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select, text
-from sqlalchemy.orm import selectinload
+from sqlalchemy import delete, text
 
 from app.extensions import db
-from app.models import AutomationLog, AutomationRun
+from app.models import AutomationRun
 from app.models.base import utcnow
 from app.services import automation_rules as rules
 from app.services import settings as stored_settings
 from app.services.automation_pass import RulePass
+from app.services.automation_stale import stale_deal
 from app.services.quote_reminders import quote_reminder
 
 SETTING_KEY = "automation"
@@ -77,7 +77,7 @@ RULES = {rule.key: rule for rule in (
                 _l("Use {name} for the person's name and {rep} for the rep's name.")),)),
     Rule("stale_deal", _l("Stale deals"),
          _l("An open deal longer in its stage than the stage's limit, with nothing scheduled: flagged on the "
-            "agenda until it moves or gets a next step."), rules.stale_deal),
+            "agenda until it moves or gets a next step."), stale_deal),
 )}
 
 
@@ -183,12 +183,14 @@ def begin_rule_transaction():
 
 
 def run_rule(key, now=None, settings=None):
-    """Run one rule in its own transaction and record the run; returns its RuleOutcome (never raises)."""
+    """Run one rule in its own transaction and record the run; returns its RuleOutcome (never raises).
+
+    settings: every rule's (rule_settings()), read once per pass; a rule may need another's."""
     rule = RULES[key]
     now = now or utcnow()
-    settings = settings or rule_settings()[key]
+    settings = settings or rule_settings()
     started, clock = utcnow(), time.perf_counter()
-    run = RulePass(key, settings, now)
+    run = RulePass(key, settings[key], now, settings)
     try:
         begin_rule_transaction()
         rule.run(run)
@@ -213,32 +215,8 @@ def run_all_rules(now=None, only=None):
     """One pass of every enabled rule (or of the rules named in only); returns their RuleOutcomes."""
     now = now or utcnow()
     settings = rule_settings()
-    outcomes = [run_rule(key, now, settings[key]) for key in RULES
+    outcomes = [run_rule(key, now, settings) for key in RULES
                 if settings[key]["enabled"] and (only is None or key in only)]
     db.session.execute(delete(AutomationRun).where(AutomationRun.started_at < now - RUNS_KEPT))
     db.session.commit()
     return outcomes
-
-
-# --- what the admin page shows --------------------------------------------------------------------
-
-def last_runs():
-    """{rule_key: its latest AutomationRun}: one indexed lookup per rule."""
-    runs = {}
-    for key in RULES:
-        run = db.session.scalar(select(AutomationRun).where(AutomationRun.rule == key)
-                                .order_by(AutomationRun.started_at.desc(), AutomationRun.id.desc()).limit(1))
-        if run is not None:
-            runs[key] = run
-    return runs
-
-
-def log_page(rule=None, page=1, per_page=50):
-    """(log rows, has_more): newest first, of one rule when rule is a known key."""
-    stmt = select(AutomationLog).options(selectinload(AutomationLog.customer), selectinload(AutomationLog.user))
-    if rule in RULES:
-        stmt = stmt.where(AutomationLog.rule == rule)
-    page = max(page, 1)
-    rows = db.session.scalars(stmt.order_by(AutomationLog.created_at.desc(), AutomationLog.id.desc())
-                              .offset((page - 1) * per_page).limit(per_page + 1)).all()
-    return rows[:per_page], len(rows) > per_page

@@ -5,8 +5,9 @@ with NOT EXISTS against it, and each action's log row is inserted in the same sa
 action creates. A concurrent pass that inserted the same key first makes our insert fail: that item is
 rolled back alone and skipped, so a task or an e-mail is never made twice.
 """
-from dataclasses import dataclass, field
-from datetime import datetime, time
+import json
+from dataclasses import dataclass
+from datetime import datetime, time, timezone
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -19,11 +20,12 @@ from app.models import Activity, AutomationLog, Notification, User
 
 CHUNK = 500  # candidates read and written per round trip: bounded memory, few statements
 WORK_HOUR = 9  # tasks the rules create are due at 09:00 local time, the start of a rep's day
+DETAIL_MAX = 300  # automation_log.detail's length
 
 
 @dataclass
 class Planned:
-    """One action on one subject: its log key, and what it creates (an activity's values, notifications' values)."""
+    """One action on one subject: its log key, and the activity it creates (its values), if any."""
 
     subject_id: int
     occurrence: str
@@ -32,7 +34,6 @@ class Planned:
     customer_id: int | None = None
     detail: str | None = None
     activity: dict | None = None
-    notifications: list = field(default_factory=list)
 
 
 def quote_label(number, revision):
@@ -47,12 +48,53 @@ def date_key(column):
     return func.strftime("%Y%m%d", column)
 
 
+def instant_key(column):
+    """SQL: a timestamp as "YYYYMMDDTHHMMSS" (UTC, as stored), the occurrence key of a moment (e.g. a quote's
+    sending, a deal's entry into its stage); instant_key_of() makes the same key in Python."""
+    if db.engine.dialect.name == "postgresql":
+        return func.to_char(column, 'YYYYMMDD"T"HH24MISS')
+    return func.strftime("%Y%m%dT%H%M%S", column)
+
+
+def instant_key_of(moment):
+    """The occurrence key of an aware datetime, as instant_key() computes it in SQL (15 characters)."""
+    return moment.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%S")
+
+
+def log_detail(text, **notes):
+    """A log row's detail: text (a number, a name: data, shown as is) plus notes the log page words in the
+    reader's language (app/services/automation_log.py). Stored as JSON only when there are notes."""
+    notes = {key: value[:60] if isinstance(value, str) and key != "error" else value
+             for key, value in notes.items() if value is not None}
+    if not notes:
+        return (text or "")[:DETAIL_MAX] or None
+    notes["text"] = (text or "")[:60]
+    encoded = json.dumps(notes, ensure_ascii=False)
+    while len(encoded) > DETAIL_MAX and notes.get("error"):  # trim the (technical) error, never the structure
+        notes["error"] = notes["error"][:max(len(notes["error"]) - (len(encoded) - DETAIL_MAX) - 1, 0)]
+        encoded = json.dumps(notes, ensure_ascii=False)
+    return encoded
+
+
+def detail_notes(detail):
+    """The notes of a detail made by log_detail() ({"text": …, …}); {"text": detail} for a plain one."""
+    if detail and detail.startswith("{"):
+        try:
+            notes = json.loads(detail)
+        except ValueError:
+            notes = None
+        if isinstance(notes, dict):
+            return notes
+    return {"text": detail or ""}
+
+
 class RulePass:
     """One rule's run: `now`, the business zone and day, the rule's settings, the users, and recording."""
 
-    def __init__(self, rule, settings, now):
+    def __init__(self, rule, settings, now, all_settings=None):
         self.rule = rule
         self.settings = settings
+        self.all_settings = all_settings or {rule: settings}  # a rule may read another's (the reminder: follow-up days)
         self.now = now
         self.zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
         self.today = now.astimezone(self.zone).date()
@@ -60,13 +102,32 @@ class RulePass:
         self.after_commit = []  # callables run once the rule's transaction is committed (queueing e-mails)
         self._users = None
         self._phrases = {}
+        self._stand_ins = {}
 
     @property
     def users(self):
         """Every user by id, loaded once per pass (owners, managers, admins: a few hundred rows at most)."""
         if self._users is None:
-            self._users = {user.id: user for user in db.session.scalars(select(User))}
+            self._users = {user.id: user for user in db.session.scalars(select(User).order_by(User.id))}
         return self._users
+
+    def escalation(self, owner):
+        """Who stands above owner: the active managers of their team, else the active admins (lowest id first)."""
+        others = [user for user in self.users.values() if user.active and user.id != owner.id]
+        managers = [user for user in others if user.role == "manager" and owner.team_id is not None
+                    and user.team_id == owner.team_id]
+        return managers or [user for user in others if user.role == "admin"]
+
+    def assignee(self, owner_id):
+        """(who gets a task meant for owner_id, the owner's name when that is someone else): a deactivated
+        owner's work goes to an active manager of their team, else to an active admin."""
+        owner = self.users[owner_id]
+        if owner.active:
+            return owner, None
+        if owner_id not in self._stand_ins:
+            above = self.escalation(owner)
+            self._stand_ins[owner_id] = (above[0], owner.name) if above else (owner, None)
+        return self._stand_ins[owner_id]
 
     def at_work_hour(self, day=None):
         """09:00 local time on day (today by default), as an aware datetime."""
@@ -96,6 +157,11 @@ class RulePass:
             if len(rows) < size:
                 return
             last = rows[-1][0]
+
+    def notify(self, notifications):
+        """Insert notifications (dicts of Notification values) in the rule's transaction."""
+        if notifications:
+            db.session.execute(insert(Notification), notifications)
 
     def record(self, planned):
         """Create each planned action with its log row; returns the planned actions that were recorded.
@@ -135,13 +201,10 @@ class RulePass:
             pairs = [(values["owner_id"], key) for key, values in activities.items()]
             ids = dict(db.session.execute(select(Activity.client_key, Activity.id)
                                           .where(tuple_(Activity.owner_id, Activity.client_key).in_(pairs))).all())
-        notifications = [notice for item in planned for notice in item.notifications]
-        if notifications:
-            db.session.execute(insert(Notification), notifications)
         db.session.execute(insert(AutomationLog), [dict(
             rule=self.rule, subject_id=item.subject_id, occurrence=item.occurrence, action=item.action,
             user_id=item.user_id, customer_id=item.customer_id, activity_id=ids.get(self._client_key(item)),
-            detail=(item.detail or "")[:300] or None, created_at=self.now) for item in planned])
+            detail=(item.detail or "")[:DETAIL_MAX] or None, created_at=self.now) for item in planned])
 
     def _log_only(self, item):
         """Log an item whose activity exists already (its key is taken) though its log row is gone, e.g.

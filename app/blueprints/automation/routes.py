@@ -1,29 +1,23 @@
 """Admin: the periodic rules, their settings, what they did."""
 from flask import Blueprint, flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from app.access import roles
 from app.blueprints.automation.forms import AutomationSettingsForm
 from app.htmx import render_page_or_block
 from app.services import automation as service
+from app.services import automation_log
 from app.services.settings import contact_due_days
 
 bp = Blueprint("automation", __name__)
 
-ACTION_LABELS = {
-    "task_created": _l("Task created"), "manager_notified": _l("Manager notified"),
-    "nobody_to_notify": _l("Nobody to notify"), "email_queued": _l("E-mail queued"), "email_sent": _l("E-mail sent"),
-    "email_failed": _l("E-mail failed"), "email_cancelled": _l("E-mail cancelled: quote answered"),
-    "skipped_no_email": _l("Skipped: no e-mail address"), "deal_flagged": _l("Deal flagged as stale"),
-    "already_done": _l("Already done earlier"),
-}
-
 
 def _page(form, status=200):
+    silent, newest = automation_log.worker_silent()
     return render_page_or_block("automation/settings.html", form=form, rules=service.RULES.values(),
-                                runs=service.last_runs()), status
+                                runs=automation_log.last_runs(), worker_silent=silent, newest_run=newest,
+                                worker_command=automation_log.WORKER_COMMAND), status
 
 
 @bp.route("/admin/automation", methods=["GET", "POST"])
@@ -56,7 +50,8 @@ def run_now():
 def log():
     rule = request.args.get("rule")
     rule = rule if rule in service.RULES else None  # allow-list: anything else shows every rule
-    page = request.args.get("page", 1, type=int)
-    entries, has_more = service.log_page(rule, page)
-    return render_page_or_block("automation/log.html", entries=entries, has_more=has_more, page=max(page, 1),
-                                rule=rule, rules=service.RULES, action_labels=ACTION_LABELS)
+    page = automation_log.clamp_page(request.args.get("page", 1, type=int))
+    entries, has_more = automation_log.log_page(rule, page)
+    return render_page_or_block("automation/log.html", entries=entries, has_more=has_more, page=page, rule=rule,
+                                rules=service.RULES, action_labels=automation_log.ACTION_LABELS,
+                                describe=automation_log.describe)
