@@ -141,6 +141,17 @@ def cached_gettext(text):
     return cache[text]
 
 
+def label_once(label):
+    """str() of a lazily translated label (labels.py), once per request: lists show the same few labels per row."""
+    if not has_request_context():
+        return str(label)
+    cache = g.setdefault("_label_cache", {})
+    key = id(label)
+    if key not in cache:
+        cache[key] = str(label)
+    return cache[key]
+
+
 def init_app(app):
     """Make the formatters available to templates as filters, and template gettext cheaper."""
     app.jinja_env.install_gettext_callables(
@@ -155,7 +166,7 @@ def init_app(app):
         weekday=format_weekday,
     )
     app.jinja_env.globals.update(local_today=local_today, isinstance=isinstance, date_type=date, url_pattern=url_pattern,
-                                 gettext_once=cached_gettext)
+                                 gettext_once=cached_gettext, label_once=label_once)
 
 
 @contextmanager
@@ -165,7 +176,7 @@ def in_locale(code):
     Flask-Babel's force_locale switches gettext; the per-request caches of this module (translations,
     language code, repeated strings) are set aside too, and both come back afterwards.
     """
-    cached = ("_translations", "_locale_code", "_gettext_cache")
+    cached = ("_translations", "_locale_code", "_gettext_cache", "_label_cache")
     saved = {key: g.pop(key) for key in cached if has_app_context() and key in g}
     try:
         with force_locale(code):

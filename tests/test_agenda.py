@@ -217,7 +217,7 @@ def test_reschedule_into_the_past_or_without_a_date_is_refused_next_to_the_item(
     html = response.get_data(as_text=True)
     assert response.status_code == 422
     item = html.split(f'id="agenda-activity-{call.id}"')[1].split("</li>")[0]
-    assert '<details class="reschedule" open>' in item and 'role="alert"' in item
+    assert 'class="reschedule-form"' in item and 'role="alert"' in item and 'aria-invalid="true"' in item
     db.session.expire_all()
     assert db.session.get(Activity, call.id).due_at == at(22, 15)
 
@@ -245,7 +245,21 @@ def test_done_without_a_customer_completes_in_place_and_twice_is_409(client, aut
 def test_agenda_actions_are_post_only(client, rep):
     task = activity(rep, at(22, 15), subject="Việc")
     assert client.get(f"/agenda/activities/{task.id}/done").status_code == 405
-    assert client.get(f"/agenda/activities/{task.id}/reschedule").status_code == 405
+    form = client.get(f"/agenda/activities/{task.id}/reschedule?view=week", headers={"HX-Request": "true"})
+    html = form.get_data(as_text=True)  # GET shows the form, changes nothing
+    assert form.status_code == 200 and "<html" not in html and 'name="view" value="week"' in html
+    assert 'method="post"' in html and db.session.get(Activity, task.id).due_at == at(22, 15)
+
+
+def test_the_reschedule_form_is_fetched_on_demand_and_404_for_someone_else(client, rep):
+    mine = activity(rep, at(22, 15), subject="Việc của tôi")
+    theirs = activity(make_user(), at(22, 15), subject="Việc của người khác")
+    page = client.get("/").get_data(as_text=True)
+    assert page.count('class="reschedule-form"') == 0  # one form per line would weigh more than the agenda
+    assert f'hx-get="/agenda/activities/{mine.id}/reschedule?view=today"' in page
+    assert client.get(f"/agenda/activities/{theirs.id}/reschedule").status_code == 404
+    full = client.get(f"/agenda/activities/{mine.id}/reschedule").get_data(as_text=True)  # without JavaScript
+    assert "<html" in full and "Việc của tôi" in full and 'class="reschedule-form"' in full
 
 
 def test_done_through_the_note_sheet_completes_a_visit_and_it_leaves_today(client, auth, rep):

@@ -44,7 +44,7 @@ def test_every_page_answers_htmx_with_a_fragment(app, client, auth):
     from app.services import customer_import
     from app.services.merge import merge_customers
 
-    from tests.factories import make_contact, make_deal, make_product
+    from tests.factories import make_activity, make_contact, make_deal, make_product
 
     admin = make_user(role="admin", email="admin@example.vn")
     customer = make_customer(admin)
@@ -60,7 +60,7 @@ def test_every_page_answers_htmx_with_a_fragment(app, client, auth):
     pending = customer_import.create_import(admin, admin, "cho.csv", raw, parsed)  # uploaded, not imported yet
     ids = {"customer_id": customer.id, "deal_id": deal.id, "stage_id": deal.stage_id, "user_id": admin.id,
            "contact_id": make_contact(customer).id, "merge_id": merge.id, "import_id": run.id,
-           "product_id": make_product().id}
+           "product_id": make_product().id, "activity_id": make_activity(admin, customer).id}
     query = {"customer_tools.merge": f"?a={customer.id}&b={make_customer(admin).id}", "quotes.new": f"?deal={deal.id}"}
     for name, value in _delivery_ids(deal).items():
         ids.setdefault(name, value)

@@ -32,7 +32,8 @@ class Customer(TimestampMixin, db.Model):
         CheckConstraint("kind IN ('company', 'person')", name="kind"),
         CheckConstraint("lifecycle IN ('lead', 'prospect', 'customer', 'churned')", name="lifecycle"),
         CheckConstraint("score >= 0 AND score <= 100", name="score_range"),
-        Index("ix_customers_owner_lifecycle", "owner_id", "lifecycle"),
+        # Lifecycle filters, and Today's new leads (never contacted, newest first) from the index alone.
+        Index("ix_customers_owner_lifecycle", "owner_id", "lifecycle", "last_contact_at", "created_at"),
         Index("ix_customers_owner_updated", "owner_id", "updated_at"),
         Index("ix_customers_owner_last_contact", "owner_id", "last_contact_at"),
         # Today's birthdays: month * 100 + day, so one index answers "born on 22/11" in any year.

@@ -55,6 +55,9 @@ class Deal(TimestampMixin, db.Model):
         Index("ix_deals_stage_entered", "stage_id", "stage_entered_at"),
         Index("ix_deals_owner_stale", "owner_id", "stale_at", postgresql_where=text("stale_at IS NOT NULL"),
               sqlite_where=text("stale_at IS NOT NULL")),
+        # Today's "deals with no next step": a rep's open deals by value, read until ten have nothing scheduled.
+        Index("ix_deals_open_owner_value", "owner_id", "value_vnd", postgresql_where=text("closed_at IS NULL"),
+              sqlite_where=text("closed_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,6 +1,6 @@
 """What a user has to do, on one screen: overdue and today's activities, then everything else that needs them.
 
-Every section is the user's own work (the manager's team is on the team page), bounded to AGENDA_LIMIT rows
+Every section is the user's own work (the manager's team is on the team page), bounded (AGENDA_LIMIT, SECTION_LIMIT)
 with its true total, and read as plain columns: a busy rep's agenda costs the same with 500,000 activities in
 the database as with 500.
 """
@@ -18,7 +18,8 @@ from app.models.base import utcnow
 from app.models.customers import birthday_month_day
 from app.services.scope import visible_owner_condition
 
-AGENDA_LIMIT = 20  # per section: a phone screen, not a report; the totals say how many more
+AGENDA_LIMIT = 20  # overdue and today's activities: a phone screen, not a report; the totals say how many more
+SECTION_LIMIT = 10  # the other sections: the first ten, each with its total
 CHASE_AFTER = timedelta(days=2)  # a quote sent this long ago and not answered is worth a call
 CONTRACTS_AHEAD_DAYS = 30
 UPCOMING_LIMIT = 100  # tomorrow / the next 7 days: one page
@@ -74,6 +75,7 @@ class Section:
     key: str
     items: list = field(default_factory=list)
     total: int = 0
+    total_query: object = field(default=None, repr=False)  # the COUNT still to run when the list is full
 
     @property
     def title(self):
@@ -122,6 +124,7 @@ def build_agenda(user, now=None, zone=None):
         sections.append(_approvals(user))
     sections += [_new_leads(user), _deals_without_next_step(user), _contracts_ending(user, today),
                  _birthdays(user, today)]
+    _count_totals(sections)
     return Agenda(today, sections)
 
 
@@ -155,12 +158,12 @@ def activity_items(user, conditions, limit):
     customer = and_(Customer.id == Activity.customer_id, visible_owner_condition(Customer, user))
     stmt = (select(*_ACTIVITY_COLUMNS).outerjoin(Customer, customer)
             .where(*conditions).order_by(Activity.due_at, Activity.id).limit(limit))
-    return [_activity_item(row) for row in db.session.execute(stmt)]
+    return [_activity_item(row) for row in _rows(stmt)]
 
 
 def _activity_sections(user, start, end):
     overdue, today = Activity.due_at < start, and_(Activity.due_at >= start, Activity.due_at < end)
-    counts = db.session.execute(select(
+    counts = _rows(select(
         func.count(case((overdue, 1))), func.count(case((today, 1)))
     ).where(*_open_of(user), Activity.due_at < end)).one()
     return [Section("overdue", activity_items(user, (*_open_of(user), overdue), AGENDA_LIMIT), counts[0]),
@@ -183,10 +186,27 @@ def upcoming(user, days, now=None, zone=None):
     return list(by_day.items()), total
 
 
+def _rows(stmt):
+    """Rows of a plain-column select, through Core: no ORM entities here, so no ORM bookkeeping to pay for."""
+    return db.session.connection().execute(stmt)
+
+
 def _bounded(key, stmt, total_stmt, to_item):
-    items = [to_item(row) for row in db.session.execute(stmt.limit(AGENDA_LIMIT))]
-    total = len(items) if len(items) < AGENDA_LIMIT else db.session.scalar(total_stmt)
-    return Section(key, items, total)
+    """The first SECTION_LIMIT items; the total is counted only when the list is full (and later, in one query)."""
+    items = [to_item(row) for row in _rows(stmt.limit(SECTION_LIMIT))]
+    section = Section(key, items, len(items))
+    if len(items) == SECTION_LIMIT:
+        section.total_query = total_stmt
+    return section
+
+
+def _count_totals(sections):
+    """The true totals of the full sections, all in one statement (one round trip instead of one per section)."""
+    pending = [section for section in sections if section.total_query is not None]
+    if pending:
+        totals = _rows(select(*(s.total_query.scalar_subquery() for s in pending))).one()
+        for section, total in zip(pending, totals):
+            section.total, section.total_query = total, None
 
 
 def _quotes_to_chase(user, now, today):
@@ -223,17 +243,27 @@ def _new_leads(user):
 
 
 def _deals_without_next_step(user):
-    """Open deals (closed_at: won or lost) with nothing scheduled, and those the stale rule flagged: flagged first."""
-    open_step = exists().where(Activity.deal_id == Deal.id, Activity.done_at.is_(None))
-    conditions = (Deal.owner_id == user.id, Deal.closed_at.is_(None), or_(Deal.stale_at.is_not(None), ~open_step))
-    stmt = (select(Deal.id, Deal.title, Deal.value_vnd, Deal.stale_at, Deal.customer_id, Deal.stage_entered_at,
-                   Customer.name, Customer.phone)
-            .join(Customer, Customer.id == Deal.customer_id).where(*conditions)
-            .order_by(Deal.stale_at.is_(None), Deal.value_vnd.desc(), Deal.id))
-    total = select(func.count(Deal.id)).where(*conditions)
-    return _bounded("deals", stmt, total, lambda r: AgendaItem(
-        "deal", r.id, r.title, r.name, r.stage_entered_at, r.customer_id, r.phone, r.id,
-        flag="stale" if r.stale_at else None))
+    """Open deals with nothing scheduled, and those the stale rule flagged: flagged first, then by value.
+
+    Two short reads on partial indexes (the flagged deals; the open ones by value, stopping at the tenth without a
+    next step) instead of sorting every open deal of the owner.
+    """
+    no_open_step = ~exists().where(Activity.deal_id == Deal.id, Activity.done_at.is_(None))
+    mine_open = (Deal.owner_id == user.id, Deal.closed_at.is_(None))
+    columns = (Deal.id, Deal.title, Deal.stale_at, Deal.customer_id, Deal.stage_entered_at, Customer.name,
+               Customer.phone)
+    order = (Deal.value_vnd.desc(), Deal.id)
+    flagged = list(_rows(select(*columns).join(Customer, Customer.id == Deal.customer_id)
+                         .where(*mine_open, Deal.stale_at.is_not(None)).order_by(*order).limit(SECTION_LIMIT)))
+    rest = list(_rows(select(*columns).join(Customer, Customer.id == Deal.customer_id)
+                      .where(*mine_open, Deal.stale_at.is_(None), no_open_step).order_by(*order)
+                      .limit(SECTION_LIMIT - len(flagged)))) if len(flagged) < SECTION_LIMIT else []
+    items = [AgendaItem("deal", r.id, r.title, r.name, r.stage_entered_at, r.customer_id, r.phone, r.id,
+                        flag="stale" if r.stale_at else None) for r in flagged + rest]
+    section = Section("deals", items, len(items))
+    if len(items) == SECTION_LIMIT:
+        section.total_query = select(func.count(Deal.id)).where(*mine_open, or_(Deal.stale_at.is_not(None), no_open_step))
+    return section
 
 
 def _contracts_ending(user, today):
@@ -264,20 +294,20 @@ def _birthdays(user, today):
     keys = birthday_keys(today)
     mine = (Customer.birthday_md.in_(keys), Customer.owner_id == user.id)
     contacts_of_mine = (Contact.birthday_md.in_(keys), Customer.owner_id == user.id)
-    customers = db.session.execute(
+    customers = _rows(
         select(Customer.id, Customer.name, Customer.phone, Customer.birthday)
-        .where(*mine).order_by(Customer.name, Customer.id).limit(AGENDA_LIMIT)).all()
-    contacts = db.session.execute(
+        .where(*mine).order_by(Customer.name, Customer.id).limit(SECTION_LIMIT)).all()
+    contacts = _rows(
         select(Contact.id, Contact.name, Contact.phone, Contact.birthday, Customer.id.label("customer_id"),
                Customer.name.label("customer_name"), Customer.phone.label("customer_phone"))
         .join(Customer, Customer.id == Contact.customer_id)
-        .where(*contacts_of_mine).order_by(Contact.name, Contact.id).limit(AGENDA_LIMIT)).all()
+        .where(*contacts_of_mine).order_by(Contact.name, Contact.id).limit(SECTION_LIMIT)).all()
     items = [AgendaItem("birthday", r.id, r.name, None, r.birthday, r.id, r.phone) for r in customers]
     items += [AgendaItem("birthday", r.id, r.name, r.customer_name, r.birthday, r.customer_id,
                          r.phone or r.customer_phone, flag="contact") for r in contacts]
-    total = len(items)
-    if len(customers) == AGENDA_LIMIT or len(contacts) == AGENDA_LIMIT:
-        total = (db.session.scalar(select(func.count(Customer.id)).where(*mine))
-                 + db.session.scalar(select(func.count(Contact.id)).join(Customer, Customer.id == Contact.customer_id)
-                                     .where(*contacts_of_mine)))
-    return Section("birthdays", items[:AGENDA_LIMIT], total)
+    section = Section("birthdays", items[:SECTION_LIMIT], len(items))
+    if len(customers) == SECTION_LIMIT or len(contacts) == SECTION_LIMIT:
+        contacts_total = (select(func.count(Contact.id)).join(Customer, Customer.id == Contact.customer_id)
+                          .where(*contacts_of_mine).scalar_subquery())
+        section.total_query = select(func.count(Customer.id) + contacts_total).where(*mine)
+    return section

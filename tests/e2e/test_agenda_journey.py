@@ -63,7 +63,8 @@ def test_move_an_overdue_task_to_tomorrow_and_find_it_there(page, sign_in, conso
     sign_in(rep.email)
     row = agenda_row(page, "Gửi hợp đồng bản ký")
     expect(row).to_have_class(re.compile("is-overdue"))
-    row.locator("summary").filter(has_text="Dời lịch").tap()
+    row.get_by_role("link", name="Dời lịch").tap()  # the form is fetched into the line
+    expect(row.locator("form.reschedule-form")).to_be_visible()
     screenshot("today-reschedule-open")
     row.get_by_role("button", name="Ngày mai").tap()
 

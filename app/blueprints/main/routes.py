@@ -7,6 +7,7 @@ from sqlalchemy import text
 
 from app.access import public, signed_in
 from app.blueprints.main.forms import RescheduleForm
+from app.blueprints.main.kit import agenda_kit
 from app.extensions import db
 from app.formatting import format_datetime, user_zone
 from app.htmx import render_named_block, render_page_or_block, wants_fragment
@@ -23,7 +24,9 @@ UPCOMING_DAYS = {"tomorrow": 1, "week": 7}
 def agenda_context(view, **extra):
     """What the agenda block of a view needs: Today's sections, or the coming days' activities by day."""
     if view == "today":
-        return {"view": view, "agenda": build_agenda(current_user, zone=user_zone()), **extra}
+        agenda = build_agenda(current_user, zone=user_zone())
+        g._today_badge = agenda.action_count  # the tab badge is the same count: no second query
+        return {"view": view, "agenda": agenda, **extra}
     days, total = upcoming(current_user, UPCOMING_DAYS[view], zone=user_zone())
     return {"view": view, "days": days, "total": total, "shown": sum(len(items) for _day, items in days), **extra}
 
@@ -40,7 +43,7 @@ def _today_badge():
             g._today_badge = action_count(current_user, zone=user_zone()) if current_user.is_authenticated else 0
         return g._today_badge
 
-    return {"today_badge": today_badge}
+    return {"today_badge": today_badge, "agenda_kit": agenda_kit}
 
 
 @bp.route("/")
@@ -59,6 +62,17 @@ def tomorrow():
 @signed_in
 def week():
     return render_page_or_block(agenda_template("week"), **agenda_context("week"))
+
+
+@bp.route("/agenda/activities/<int:activity_id>/reschedule")
+@signed_in
+def reschedule_form(activity_id):
+    try:
+        activity = agenda_actions.my_open_activity_or_404(activity_id, current_user)
+    except agenda_actions.AlreadyDone:
+        return _already_done(request.args.get("view"))
+    return render_page_or_block("main/reschedule.html", block="form", activity=activity,
+                                view=_view_arg(request.args.get("view")))
 
 
 @bp.route("/agenda/activities/<int:activity_id>/reschedule", methods=["POST"])
