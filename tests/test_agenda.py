@@ -341,3 +341,24 @@ def test_done_from_the_week_view_answers_with_the_week(client, auth, rep):
         "activity_id": str(tomorrow.id), "deal_id": "0"}, headers={"HX-Request": "true"}).get_data(as_text=True)
     agenda = html.split('id="agenda" hx-swap-oob="true"')[1]
     assert "Gọi thứ tư" in agenda and "Gọi ngày mai" not in agenda and "Thứ Tư 25/11/2026" in agenda
+
+
+@pytest.fixture()
+def deals_cap_of_12(monkeypatch):
+    from app.services import agenda_queries
+
+    monkeypatch.setattr(agenda_queries, "DEALS_COUNT_CAP", 12)
+    agenda_queries.totals.cache_clear()  # the statements are built once: again with the small cap
+    yield
+    agenda_queries.totals.cache_clear()
+
+
+def test_deals_with_no_next_step_are_counted_up_to_a_cap(client, rep, deals_cap_of_12):
+    customer = make_customer(rep, last_contact_at=at(20, 9))
+    for n in range(14):
+        make_deal(customer, title=f"Cơ hội số {n}", value_vnd=1_000_000 * (n + 1))
+    section = build_agenda(rep).section("deals")
+    assert [i.title for i in section.items][:2] == ["Cơ hội số 13", "Cơ hội số 12"] and len(section.items) == 10
+    assert (section.total, section.total_text) == (12, "11+")
+    html = client.get("/").get_data(as_text=True)
+    assert '<span class="count">11+</span>' in html and "Đang hiển thị 10 trên tổng số 11+." in html

@@ -91,21 +91,24 @@ def test_a_manager_sees_the_team_and_an_admin_everyone(app, manager, town):
     assert names(everyone)[:2] == ["Khách của Bình", "Khách nhóm khác"]
 
 
-def test_the_box_widens_once_only_when_it_holds_too_few(app, rep):
-    for metres in (500, 1_000, 60_000, 150_000):
+def test_the_circle_widens_only_while_it_holds_too_few(app, rep):
+    for metres in (500, 1_000, 8_000, 60_000, 150_000):
         at(rep, f"Khách {metres} m", metres)
     with app.test_request_context():
         enough = nearby_due(rep, *BEN_THANH, limit=2)
-        widened = nearby_due(rep, *BEN_THANH, limit=4)
-    assert (names(enough.customers), enough.radius_km) == (["Khách 500 m", "Khách 1000 m"], 25)
-    assert (names(widened.customers), widened.radius_km) == (["Khách 500 m", "Khách 1000 m", "Khách 60000 m"], 100)
+        wider = nearby_due(rep, *BEN_THANH, limit=3)
+        widest = nearby_due(rep, *BEN_THANH, limit=5)
+    assert (names(enough.customers), enough.radius_km) == (["Khách 500 m", "Khách 1000 m"], 2)
+    assert (names(wider.customers), wider.radius_km) == (["Khách 500 m", "Khách 1000 m", "Khách 8000 m"], 10)
+    assert (names(widest.customers), widest.radius_km) == (
+        ["Khách 500 m", "Khách 1000 m", "Khách 8000 m", "Khách 60000 m"], 100)  # 150 km stays out
 
 
 def test_the_database_computes_sorts_and_limits(app, rep):
     from sqlalchemy import event
 
     for n in range(40):
-        at(rep, f"Khách {n}", 100 * (n + 1))
+        at(rep, f"Khách {n}", 50 * (n + 1))  # all within the first circle (2 km)
     statements = []
 
     def keep(_conn, _cursor, statement, *_args):
@@ -119,7 +122,7 @@ def test_the_database_computes_sorts_and_limits(app, rep):
         event.remove(db.engine, "before_cursor_execute", keep)
     [query] = [s for s in statements if "FROM customers" in s]  # one query (30 found: no widening), no N+1
     assert "asin(" in query and "ORDER BY distance_m" in query and "LIMIT" in query
-    assert [row.distance_m for row in rows] == [100 * (n + 1) for n in range(30)]
+    assert [row.distance_m for row in rows] == [50 * (n + 1) for n in range(30)]
 
 
 def test_due_follows_the_admin_setting(app, rep):

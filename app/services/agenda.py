@@ -9,20 +9,19 @@ from datetime import date, datetime, time, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.formatting import zone_named
-from app.models import Activity, Contact, Contract, Customer, Deal, Quote, User
+from app.models import Customer, Quote, User
 from app.models.base import utcnow
 from app.models.customers import birthday_month_day
-from app.services.scope import visible_owner_condition
+from app.services import agenda_queries as q
+from app.services.agenda_queries import AGENDA_LIMIT, EPOCH, SECTION_LIMIT, UPCOMING_LIMIT
+from app.services.scope import team_member_ids
 
-AGENDA_LIMIT = 20  # overdue and today's activities: a phone screen, not a report; the totals say how many more
-SECTION_LIMIT = 10  # the other sections: the first ten, each with its total
 CHASE_AFTER = timedelta(days=2)  # a quote sent this long ago and not answered is worth a call
 CONTRACTS_AHEAD_DAYS = 30
-UPCOMING_LIMIT = 100  # tomorrow / the next 7 days: one page
 
 SECTION_TITLES = {
     "overdue": _l("Overdue"),
@@ -75,7 +74,13 @@ class Section:
     key: str
     items: list = field(default_factory=list)
     total: int = 0
-    total_query: object = field(default=None, repr=False)  # the COUNT still to run when the list is full
+    total_cap: int | None = None  # counting stops there: the total reads "99+"
+    pending_total: bool = field(default=False, repr=False)  # the list is full: its COUNT is still to run
+
+    @property
+    def total_text(self):
+        """The total as shown: "536", or "99+" for a count that stopped at its cap."""
+        return f"{self.total_cap - 1}+" if self.total_cap and self.total >= self.total_cap else str(self.total)
 
     @property
     def title(self):
@@ -118,13 +123,21 @@ def build_agenda(user, now=None, zone=None):
     zone = zone or zone_of(user)
     today = now.astimezone(zone).date()
     start, end = local_day_bounds(today, zone)
-    sections = _activity_sections(user, start, end)
-    sections.append(_quotes_to_chase(user, now, today))
+    params = _params(user, start=start, end=end, chase_before=now - CHASE_AFTER, today=today,
+                     until=today + timedelta(days=CONTRACTS_AHEAD_DAYS), keys=birthday_keys(today))
+    sections = _activity_sections(user, params)
+    sections.append(_section("quotes", params, lambda r: AgendaItem(
+        "quote", r.id, r.number, r.name, r.sent_at, r.customer_id, r.phone, r.deal_id, flag=r.status)))
     if user.role in ("manager", "admin"):
         sections.append(_approvals(user))
-    sections += [_new_leads(user), _deals_without_next_step(user), _contracts_ending(user, today),
-                 _birthdays(user, today)]
-    _count_totals(sections)
+    sections += [
+        _section("leads", params, lambda r: AgendaItem("lead", r.id, r.name, r.district, r.created_at, r.id, r.phone)),
+        _deals_without_next_step(params),
+        _section("contracts", params, lambda r: AgendaItem(
+            "contract", r.id, r.number, r.name, r.end_date, r.customer_id, r.phone, r.deal_id)),
+        _birthdays(params),
+    ]
+    _count_totals(sections, params)
     return Agenda(today, sections)
 
 
@@ -133,15 +146,20 @@ def action_count(user, now=None, zone=None):
     now = now or utcnow()
     zone = zone or zone_of(user)
     _start, end = local_day_bounds(now.astimezone(zone).date(), zone)
-    return db.session.scalar(select(func.count(Activity.id)).where(*_open_of(user), Activity.due_at < end))
+    return _rows(q.activities_between(), _params(user, lo=EPOCH, hi=end)).scalar()
 
 
-def _open_of(user):
-    return Activity.owner_id == user.id, Activity.done_at.is_(None), Activity.due_at.is_not(None)
+def _params(user, **values):
+    """Bind parameters of the agenda's statements for user (and the team ids a manager may see)."""
+    values["owner"] = user.id
+    if q.scope_of(user) == "team":
+        values["team"] = team_member_ids(user)
+    return values
 
 
-_ACTIVITY_COLUMNS = (Activity.id, Activity.kind, Activity.subject, Activity.due_at, Customer.id.label("customer_id"),
-                     Activity.deal_id, Customer.name, Customer.phone)
+def _rows(stmt, params):
+    """Rows of a prebuilt plain-column statement, through Core: no ORM entities, no ORM bookkeeping."""
+    return db.session.connection().execute(stmt, params)
 
 
 def _activity_item(row):
@@ -149,25 +167,21 @@ def _activity_item(row):
                       row.deal_id, activity_kind=row.kind)
 
 
-def activity_items(user, conditions, limit):
-    """Open activities matching conditions, by time, as agenda items (one query, customer columns joined).
+def activity_items(user, params, limit):
+    """Open activities due in [params lo, hi), by time, as agenda items (one query, customer columns joined).
 
     The customer shows only when user may see it: an activity left behind by a reassignment never leaks the
     customer's name or phone, and is still listed, to be done or moved.
     """
-    customer = and_(Customer.id == Activity.customer_id, visible_owner_condition(Customer, user))
-    stmt = (select(*_ACTIVITY_COLUMNS).outerjoin(Customer, customer)
-            .where(*conditions).order_by(Activity.due_at, Activity.id).limit(limit))
-    return [_activity_item(row) for row in _rows(stmt)]
+    return [_activity_item(row) for row in _rows(q.activity_lines(q.scope_of(user), limit), params)]
 
 
-def _activity_sections(user, start, end):
-    overdue, today = Activity.due_at < start, and_(Activity.due_at >= start, Activity.due_at < end)
-    counts = _rows(select(
-        func.count(case((overdue, 1))), func.count(case((today, 1)))
-    ).where(*_open_of(user), Activity.due_at < end)).one()
-    return [Section("overdue", activity_items(user, (*_open_of(user), overdue), AGENDA_LIMIT), counts[0]),
-            Section("today", activity_items(user, (*_open_of(user), today), AGENDA_LIMIT), counts[1])]
+def _activity_sections(user, params):
+    overdue, today = _rows(q.activity_counts(), params).one()
+    return [Section("overdue", activity_items(user, {**params, "lo": EPOCH, "hi": params["start"]}, AGENDA_LIMIT),
+                    overdue),
+            Section("today", activity_items(user, {**params, "lo": params["start"], "hi": params["end"]},
+                                            AGENDA_LIMIT), today)]
 
 
 def upcoming(user, days, now=None, zone=None):
@@ -177,104 +191,59 @@ def upcoming(user, days, now=None, zone=None):
     tomorrow = now.astimezone(zone).date() + timedelta(days=1)
     start, _ = local_day_bounds(tomorrow, zone)
     end, _ = local_day_bounds(tomorrow + timedelta(days=days), zone)
-    when = (*_open_of(user), Activity.due_at >= start, Activity.due_at < end)
-    items = activity_items(user, when, UPCOMING_LIMIT)
-    total = db.session.scalar(select(func.count(Activity.id)).where(*when))
+    params = _params(user, lo=start, hi=end)
+    items = activity_items(user, params, UPCOMING_LIMIT)
+    total = len(items) if len(items) < UPCOMING_LIMIT else _rows(q.activities_between(), params).scalar()
     by_day = {}
     for item in items:
         by_day.setdefault(item.when.astimezone(zone).date(), []).append(item)
     return list(by_day.items()), total
 
 
-def _rows(stmt):
-    """Rows of a plain-column select, through Core: no ORM entities here, so no ORM bookkeeping to pay for."""
-    return db.session.connection().execute(stmt)
-
-
-def _bounded(key, stmt, total_stmt, to_item):
-    """The first SECTION_LIMIT items; the total is counted only when the list is full (and later, in one query)."""
-    items = [to_item(row) for row in _rows(stmt.limit(SECTION_LIMIT))]
+def _section(key, params, to_item):
+    """The first SECTION_LIMIT lines; the total is counted only when the list is full (later, in one query)."""
+    items = [to_item(row) for row in _rows(q.lines(key), params)]
     section = Section(key, items, len(items))
-    if len(items) == SECTION_LIMIT:
-        section.total_query = total_stmt
+    section.pending_total = len(items) == SECTION_LIMIT
     return section
 
 
-def _count_totals(sections):
+def _count_totals(sections, params):
     """The true totals of the full sections, all in one statement (one round trip instead of one per section)."""
-    pending = [section for section in sections if section.total_query is not None]
+    pending = [section for section in sections if section.pending_total]
     if pending:
-        totals = _rows(select(*(s.total_query.scalar_subquery() for s in pending))).one()
+        totals = _rows(q.totals(tuple(s.key for s in pending)), params).one()
         for section, total in zip(pending, totals):
-            section.total, section.total_query = total, None
-
-
-def _quotes_to_chase(user, now, today):
-    """Sent (or only viewed) at least CHASE_AFTER ago, still valid, no answer: oldest first."""
-    conditions = (Quote.owner_id == user.id, Quote.status.in_(("sent", "viewed")), Quote.sent_at <= now - CHASE_AFTER,
-                  Quote.valid_until >= today)
-    stmt = (select(Quote.id, Quote.number, Quote.status, Quote.sent_at, Quote.total_vnd, Quote.customer_id,
-                   Quote.deal_id, Customer.name, Customer.phone)
-            .join(Customer, Customer.id == Quote.customer_id).where(*conditions).order_by(Quote.sent_at, Quote.id))
-    return _bounded("quotes", stmt, select(func.count(Quote.id)).where(*conditions), lambda r: AgendaItem(
-        "quote", r.id, r.number, r.name, r.sent_at, r.customer_id, r.phone, r.deal_id, flag=r.status))
+            section.total, section.pending_total = total, False
 
 
 def _approvals(user):
+    """Quotes user may decide (managers: their team's; admins: all), oldest submission first."""
     from app.services.quotes import awaiting_conditions
 
     conditions = awaiting_conditions(user)
-    stmt = (select(Quote.id, Quote.number, Quote.submitted_at, Quote.total_vnd, Quote.customer_id, Quote.deal_id,
-                   Customer.name, User.name.label("owner_name"))
+    stmt = (select(Quote.id, Quote.number, Quote.submitted_at, Quote.customer_id, Quote.deal_id, Customer.name,
+                   User.name.label("owner_name"))
             .join(Customer, Customer.id == Quote.customer_id).join(User, User.id == Quote.owner_id)
             .where(*conditions).order_by(Quote.submitted_at, Quote.id))
-    total = select(func.count(Quote.id)).join(User, User.id == Quote.owner_id).where(*conditions)
-    return _bounded("approvals", stmt, total, lambda r: AgendaItem(
-        "approval", r.id, r.number, f"{r.name} · {r.owner_name}", r.submitted_at, r.customer_id, deal_id=r.deal_id))
+    items = [AgendaItem("approval", r.id, r.number, f"{r.name} · {r.owner_name}", r.submitted_at, r.customer_id,
+                        deal_id=r.deal_id) for r in db.session.execute(stmt.limit(SECTION_LIMIT))]
+    total = len(items)
+    if total == SECTION_LIMIT:
+        total = db.session.scalar(select(func.count(Quote.id)).join(User, User.id == Quote.owner_id).where(*conditions))
+    return Section("approvals", items, total)
 
 
-def _new_leads(user):
-    """Leads of mine nobody has called, visited or met yet: newest first."""
-    conditions = (Customer.owner_id == user.id, Customer.lifecycle == "lead", Customer.last_contact_at.is_(None))
-    stmt = (select(Customer.id, Customer.name, Customer.phone, Customer.created_at, Customer.district)
-            .where(*conditions).order_by(Customer.created_at.desc(), Customer.id.desc()))
-    return _bounded("leads", stmt, select(func.count(Customer.id)).where(*conditions), lambda r: AgendaItem(
-        "lead", r.id, r.name, r.district, r.created_at, r.id, r.phone))
-
-
-def _deals_without_next_step(user):
-    """Open deals with nothing scheduled, and those the stale rule flagged: flagged first, then by value.
-
-    Two short reads on partial indexes (the flagged deals; the open ones by value, stopping at the tenth without a
-    next step) instead of sorting every open deal of the owner.
-    """
-    no_open_step = ~exists().where(Activity.deal_id == Deal.id, Activity.done_at.is_(None))
-    mine_open = (Deal.owner_id == user.id, Deal.closed_at.is_(None))
-    columns = (Deal.id, Deal.title, Deal.stale_at, Deal.customer_id, Deal.stage_entered_at, Customer.name,
-               Customer.phone)
-    order = (Deal.value_vnd.desc(), Deal.id)
-    flagged = list(_rows(select(*columns).join(Customer, Customer.id == Deal.customer_id)
-                         .where(*mine_open, Deal.stale_at.is_not(None)).order_by(*order).limit(SECTION_LIMIT)))
-    rest = list(_rows(select(*columns).join(Customer, Customer.id == Deal.customer_id)
-                      .where(*mine_open, Deal.stale_at.is_(None), no_open_step).order_by(*order)
-                      .limit(SECTION_LIMIT - len(flagged)))) if len(flagged) < SECTION_LIMIT else []
+def _deals_without_next_step(params):
+    """Open deals with nothing scheduled, and those the stale rule flagged: flagged first, then by value."""
+    rows = list(_rows(q.lines("deals_flagged"), params))
+    if len(rows) < SECTION_LIMIT:
+        rows += list(_rows(q.lines("deals_without_step"), params))[:SECTION_LIMIT - len(rows)]
     items = [AgendaItem("deal", r.id, r.title, r.name, r.stage_entered_at, r.customer_id, r.phone, r.id,
-                        flag="stale" if r.stale_at else None) for r in flagged + rest]
-    section = Section("deals", items, len(items))
-    if len(items) == SECTION_LIMIT:
-        section.total_query = select(func.count(Deal.id)).where(*mine_open, or_(Deal.stale_at.is_not(None), no_open_step))
+                        flag="stale" if r.stale_at else None) for r in rows]
+    section = Section("deals", items, len(items), total_cap=q.DEALS_COUNT_CAP)
+    section.pending_total = len(items) == SECTION_LIMIT  # counted up to the cap: every open deal would be probed
     return section
-
-
-def _contracts_ending(user, today):
-    conditions = (Contract.owner_id == user.id, Contract.end_date >= today,
-                  Contract.end_date <= today + timedelta(days=CONTRACTS_AHEAD_DAYS))
-    stmt = (select(Contract.id, Contract.number, Contract.end_date, Contract.customer_id, Contract.deal_id,
-                   Customer.name, Customer.phone)
-            .join(Customer, Customer.id == Contract.customer_id).where(*conditions)
-            .order_by(Contract.end_date, Contract.id))
-    return _bounded("contracts", stmt, select(func.count(Contract.id)).where(*conditions), lambda r: AgendaItem(
-        "contract", r.id, r.number, r.name, r.end_date, r.customer_id, r.phone, r.deal_id))
 
 
 def birthday_keys(day):
@@ -289,25 +258,13 @@ def _is_leap(year):
     return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
-def _birthdays(user, today):
+def _birthdays(params):
     """My customers and my customers' contacts born on this day, with the true total of both."""
-    keys = birthday_keys(today)
-    mine = (Customer.birthday_md.in_(keys), Customer.owner_id == user.id)
-    contacts_of_mine = (Contact.birthday_md.in_(keys), Customer.owner_id == user.id)
-    customers = _rows(
-        select(Customer.id, Customer.name, Customer.phone, Customer.birthday)
-        .where(*mine).order_by(Customer.name, Customer.id).limit(SECTION_LIMIT)).all()
-    contacts = _rows(
-        select(Contact.id, Contact.name, Contact.phone, Contact.birthday, Customer.id.label("customer_id"),
-               Customer.name.label("customer_name"), Customer.phone.label("customer_phone"))
-        .join(Customer, Customer.id == Contact.customer_id)
-        .where(*contacts_of_mine).order_by(Contact.name, Contact.id).limit(SECTION_LIMIT)).all()
+    customers = _rows(q.lines("birthday_customers"), params).all()
+    contacts = _rows(q.lines("birthday_contacts"), params).all()
     items = [AgendaItem("birthday", r.id, r.name, None, r.birthday, r.id, r.phone) for r in customers]
     items += [AgendaItem("birthday", r.id, r.name, r.customer_name, r.birthday, r.customer_id,
                          r.phone or r.customer_phone, flag="contact") for r in contacts]
     section = Section("birthdays", items[:SECTION_LIMIT], len(items))
-    if len(customers) == SECTION_LIMIT or len(contacts) == SECTION_LIMIT:
-        contacts_total = (select(func.count(Contact.id)).join(Customer, Customer.id == Contact.customer_id)
-                          .where(*contacts_of_mine).scalar_subquery())
-        section.total_query = select(func.count(Customer.id) + contacts_total).where(*mine)
+    section.pending_total = SECTION_LIMIT in (len(customers), len(contacts))
     return section

@@ -18,8 +18,9 @@ from app.services.settings import contact_due_days
 from app.services.visits import EARTH_RADIUS_M
 
 NEARBY_LIMIT = 30
-RADIUS_KM = 25  # the first box: a city district and its neighbours
-WIDEN_FACTOR = 4  # fewer than `limit` found: one more query over 4× the radius (25 km → 100 km), then stop
+# Circles tried in turn until one holds `limit` customers: in a dense city a 2 km box already does, and computing
+# the distance of every customer within 25 km (thousands, for a manager's team) would cost more than the page.
+RADII_KM = (2, 10, 25, 100)
 PAGE_SIZE = 30
 MAX_PAGE = 200
 
@@ -62,7 +63,7 @@ class DueCustomer:
 @dataclass
 class Nearby:
     customers: list
-    radius_km: float  # the box the list was taken from (widened once when the first held too few)
+    radius_km: float  # the circle the list was taken from (the smallest of RADII_KM holding enough)
 
 
 @dataclass(frozen=True)
@@ -128,13 +129,16 @@ def due_conditions(user, now=None):
             or_(Customer.last_contact_at.is_(None), Customer.last_contact_at < since)]
 
 
-def nearby_due(user, lat, lng, now=None, radius_km=RADIUS_KM, limit=NEARBY_LIMIT):
-    """The due customers nearest to (lat, lng), nearest first, at most limit, with their distance in metres."""
+def nearby_due(user, lat, lng, now=None, radii_km=RADII_KM, limit=NEARBY_LIMIT):
+    """The due customers nearest to (lat, lng), nearest first, at most limit, with their distance in metres.
+
+    The smallest circle of radii_km holding `limit` customers, else everyone within the largest.
+    """
     conditions = due_conditions(user, now)
-    customers = _nearest(conditions, lat, lng, radius_km, limit)
-    if len(customers) < limit:
-        radius_km *= WIDEN_FACTOR
+    for radius_km in radii_km:
         customers = _nearest(conditions, lat, lng, radius_km, limit)
+        if len(customers) == limit:
+            break
     _add_owner_names(customers, user)
     return Nearby(customers, radius_km)
 
