@@ -20,6 +20,10 @@ class Activity(TimestampMixin, db.Model):
         # A retried or double-tapped save carries the same client key: one row.
         UniqueConstraint("owner_id", "client_key", name="uq_activities_owner_client_key"),
         Index("ix_activities_owner_due", "owner_id", "done_at", "due_at"),
+        # A user's open activities by due time (Today, the coming days, the badge): partial, so that PostgreSQL
+        # reads them in order and stops at the twentieth ("done_at IS NULL" is no equality to order after).
+        Index("ix_activities_open_owner_due", "owner_id", "due_at", postgresql_where=text("done_at IS NULL"),
+              sqlite_where=text("done_at IS NULL")),
         Index("ix_activities_customer_created", "customer_id", "created_at"),
         # A customer's timeline as one user may see it (owner_id = ?), newest first, and their latest visit:
         # with a busy customer PostgreSQL misjudged (customer, owner) and combined two bitmap scans instead.

@@ -32,8 +32,11 @@ class Customer(TimestampMixin, db.Model):
         CheckConstraint("kind IN ('company', 'person')", name="kind"),
         CheckConstraint("lifecycle IN ('lead', 'prospect', 'customer', 'churned')", name="lifecycle"),
         CheckConstraint("score >= 0 AND score <= 100", name="score_range"),
-        # Lifecycle filters, and Today's new leads (never contacted, newest first) from the index alone.
-        Index("ix_customers_owner_lifecycle", "owner_id", "lifecycle", "last_contact_at", "created_at"),
+        Index("ix_customers_owner_lifecycle", "owner_id", "lifecycle"),
+        # Today's new leads: never contacted, newest first (partial: PostgreSQL orders by an index only after
+        # equalities, and "last_contact_at IS NULL" is not one).
+        Index("ix_customers_uncontacted", "owner_id", "lifecycle", "created_at",
+              postgresql_where=text("last_contact_at IS NULL"), sqlite_where=text("last_contact_at IS NULL")),
         Index("ix_customers_owner_updated", "owner_id", "updated_at"),
         Index("ix_customers_owner_last_contact", "owner_id", "last_contact_at"),
         # Today's birthdays: month * 100 + day, so one index answers "born on 22/11" in any year.

@@ -34,10 +34,12 @@ def upgrade():
                    f"UPDATE {table} SET birthday_md = CAST(strftime('%m', birthday) AS INTEGER) * 100 "
                    "+ CAST(strftime('%d', birthday) AS INTEGER) WHERE birthday IS NOT NULL")
 
-    # Today: new leads from the index alone; a rep's open deals by value; "anything open on this deal?".
-    op.drop_index('ix_customers_owner_lifecycle', table_name='customers')
-    op.create_index('ix_customers_owner_lifecycle', 'customers', ['owner_id', 'lifecycle', 'last_contact_at', 'created_at'],
-                    unique=False)
+    # Today: open activities by due time, new leads newest first, a rep's open deals by value, "anything open on
+    # this deal?" — partial indexes: PostgreSQL orders by an index only after equalities, and IS NULL is not one.
+    op.create_index('ix_activities_open_owner_due', 'activities', ['owner_id', 'due_at'], unique=False,
+                    postgresql_where=sa.text('done_at IS NULL'), sqlite_where=sa.text('done_at IS NULL'))
+    op.create_index('ix_customers_uncontacted', 'customers', ['owner_id', 'lifecycle', 'created_at'], unique=False,
+                    postgresql_where=sa.text('last_contact_at IS NULL'), sqlite_where=sa.text('last_contact_at IS NULL'))
     op.create_index('ix_deals_open_owner_value', 'deals', ['owner_id', 'value_vnd'], unique=False,
                     postgresql_where=sa.text('closed_at IS NULL'), sqlite_where=sa.text('closed_at IS NULL'))
     op.create_index('ix_activities_open_deal', 'activities', ['deal_id'], unique=False,
@@ -107,8 +109,8 @@ def downgrade():
         batch_op.drop_column('birthday_md')
     op.drop_index('ix_activities_open_deal', table_name='activities')
     op.drop_index('ix_deals_open_owner_value', table_name='deals')
-    op.drop_index('ix_customers_owner_lifecycle', table_name='customers')
-    op.create_index('ix_customers_owner_lifecycle', 'customers', ['owner_id', 'lifecycle'], unique=False)
+    op.drop_index('ix_customers_uncontacted', table_name='customers')
+    op.drop_index('ix_activities_open_owner_due', table_name='activities')
     op.drop_index('ix_customers_lat_lng', table_name='customers')
     op.drop_index('ix_customers_owner_geo', table_name='customers')
     op.drop_index('ix_customers_birthday_md', table_name='customers')
