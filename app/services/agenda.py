@@ -219,7 +219,7 @@ def _count_totals(sections, params):
 
 def _approvals(user):
     """Quotes user may decide (managers: their team's; admins: all), oldest submission first."""
-    from app.services.quotes import awaiting_conditions
+    from app.services.approvals import awaiting_conditions
 
     conditions = awaiting_conditions(user)
     stmt = (select(Quote.id, Quote.number, Quote.submitted_at, Quote.customer_id, Quote.deal_id, Customer.name,

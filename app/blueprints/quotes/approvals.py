@@ -14,6 +14,7 @@ from app.extensions import db
 from app.formatting import local_today
 from app.htmx import render_page_or_block, wants_fragment
 from app.models import Quote, User
+from app.services import approvals as approval_service
 from app.services import quotes as service
 from app.services.scope import get_visible_or_404
 
@@ -34,7 +35,7 @@ def submit(quote_id):
     if not form.validate_on_submit():
         abort(400)
     try:
-        waits = service.submit_quote(quote, current_user, form.version.data, local_today())
+        waits = approval_service.submit_quote(quote, current_user, form.version.data, local_today())
     except service.StaleQuote as stale:
         return refused(stale.quote, str(STALE), 409)
     except service.QuoteRefused as refusal:
@@ -67,7 +68,7 @@ def revise(quote_id):
 @bp.route("/approvals")
 @roles("manager", "admin")
 def approvals():
-    quotes = service.awaiting_decision(current_user)
+    quotes = approval_service.awaiting_decision(current_user)
     return render_page_or_block("quotes/approvals.html", quotes=quotes, forms={q.id: _decision_form(q) for q in quotes})
 
 
@@ -75,14 +76,14 @@ def approvals():
 @roles("manager", "admin")
 def decide(quote_id):
     quote = get_visible_or_404(Quote, quote_id, current_user, selectinload(Quote.lines))
-    if not service.can_decide(quote, current_user):
+    if not approval_service.can_decide(quote, current_user):
         abort(403)  # visible but not theirs to decide: their own quote
     form = DecisionForm()
     if not form.validate_on_submit():
         return _decision_answer(quote, form, _("Approve or reject."), 400)
     approve = form.decision.data == "approve"
     try:
-        service.decide(quote, current_user, approve, form.comment.data, expected_version=form.version.data)
+        approval_service.decide(quote, current_user, approve, form.comment.data, expected_version=form.version.data)
     except service.StaleQuote as stale:
         return _decision_answer(stale.quote, form, str(STALE), 409)
     except service.QuoteRefused as refusal:
@@ -119,14 +120,14 @@ def _decision_answer(quote, form, message, status):
 def approval_rules():
     form = ApprovalRulesForm()
     if request.method == "GET":
-        rules = service.approval_rules()
+        rules = approval_service.approval_rules()
         form.max_discount_pct.data = Decimal(rules["max_discount_bp"]) / 100
         form.max_total_vnd.data = rules["max_total_vnd"]
     if form.validate_on_submit():
-        service.save_approval_rules(percent_to_bp(form.max_discount_pct.data), form.max_total_vnd.data, current_user)
+        approval_service.save_approval_rules(percent_to_bp(form.max_discount_pct.data), form.max_total_vnd.data, current_user)
         flash(_("Approval rules saved: they apply to quotes submitted from now on."), "success")
         return redirect(url_for("quotes.approval_rules"), code=303)
-    setting = service.approval_rules_setting()
+    setting = approval_service.approval_rules_setting()
     updated_by = db.session.get(User, setting.updated_by_id) if setting and setting.updated_by_id else None
     return render_page_or_block("quotes/approval_rules.html", form=form, setting=setting, updated_by=updated_by), (
         400 if form.errors else 200)

@@ -13,6 +13,7 @@ from app.extensions import db
 from app.formatting import local_today
 from app.htmx import push_url, redirect_for_htmx, render_page_or_block, reswap, retarget, wants_fragment
 from app.models import Deal, Product, Quote
+from app.services import approvals as approval_service
 from app.services import quotes as service
 from app.services.pricing import price
 from app.services.scope import get_visible_or_404
@@ -48,7 +49,7 @@ def index():
     quotes, has_more = service.list_quotes(current_user, quote_filter, page)
     return render_page_or_block("quotes/index.html", block="results", quotes=quotes, has_more=has_more, page=page,
                                 quote_filter=quote_filter, scopes=service.scopes_for(current_user),
-                                waiting=0 if wants_fragment() else service.awaiting_count(current_user))
+                                waiting=0 if wants_fragment() else approval_service.awaiting_count(current_user))
 
 
 @bp.route("/quotes/new", methods=["GET", "POST"])
@@ -192,7 +193,7 @@ def builder_context(quote, only_line=None, **overrides):
     context = dict(quote=quote, totals=totals, figures=dict(zip([line.id for line in quote.lines], totals.lines)),
                    line_forms=line_forms, editable=quote.status in service.EDITED_IN_PLACE,
                    revisable=quote.status in service.REVISED_ON_EDIT,
-                   can_decide=quote.status == "pending_approval" and service.can_decide(quote, current_user),
+                   can_decide=quote.status == "pending_approval" and approval_service.can_decide(quote, current_user),
                    notice=None, error=None)
     if only_line is None:
         terms_form = TermsForm(formdata=None)
