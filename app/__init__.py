@@ -92,7 +92,7 @@ def select_timezone():
 
 
 def _init_extensions(app):
-    from app import models  # noqa: F401  (register every table with the metadata)
+    from app import jobs, models  # noqa: F401  (models: every table in the metadata; jobs: the names enqueue() knows)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
@@ -100,6 +100,7 @@ def _init_extensions(app):
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     limiter.init_app(app)
     compress.init_app(app)
+    jobs.init_app(app)
     htmx.init_app(app)
     formatting.init_app(app)
     labels.init_app(app)

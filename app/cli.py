@@ -7,7 +7,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Team, User
 from app.models.users import ROLES
-from app.services.users import create_user
+from app.services.auth.users import create_user
 from app.text import normalise_phone
 
 users_cli = AppGroup("users", help="Manage user accounts.")
@@ -89,7 +89,7 @@ def run_rules_command(only):
     """Run one pass of the enabled automation rules now and print what each did and how long it took."""
     import time
 
-    from app.services.automation import RULES, run_all_rules
+    from app.services.automation.registry import RULES, run_all_rules
 
     unknown = set(only) - set(RULES)
     if unknown:

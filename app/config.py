@@ -95,7 +95,7 @@ def defaults(instance_path):
         # A customer with no call, visit or meeting for this many days is "due for contact".
         CONTACT_DUE_DAYS=int(os.environ.get("CONTACT_DUE_DAYS", 30)),
         BENCH_MODE=env_bool("FIELDCRM_BENCH", False),
-        # Job queue (Huey, app/jobs.py): SQLite file by default, Redis when REDIS_URL is set; immediate
+        # Job queue (Huey, app/queue.py): SQLite file by default, Redis when REDIS_URL is set; immediate
         # runs each job at once inside the caller (tests). A failed e-mail is retried JOBS_RETRIES times.
         JOBS_SQLITE_PATH=os.environ.get("JOBS_SQLITE_PATH") or os.path.join(instance_path, "jobs.sqlite3"),
         JOBS_IMMEDIATE=env_bool("JOBS_IMMEDIATE", False),

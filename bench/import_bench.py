@@ -19,7 +19,7 @@ from sqlalchemy import delete, select
 from app import create_app
 from app.extensions import db
 from app.models import Customer, CustomerImport, User
-from app.services.customer_import import import_csv_bytes
+from app.services.customers.imports import import_csv_bytes
 
 BENCH_EMAIL = "import-bench@bench.fieldcrm.vn"
 FAMILY = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ", "Hồ", "Ngô"]

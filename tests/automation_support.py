@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Activity, AutomationLog, Contract
 from app.models.users import hash_token
-from app.services import automation
-from app.services.automation import run_all_rules
+from app.services.automation import registry as automation
+from app.services.automation.registry import run_all_rules
 from tests.factories import make_customer, make_deal, make_quote, make_team, make_user
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -124,8 +124,8 @@ def make_quote(deal, lines=(), status=None, **overrides):
 
     from app.formatting import local_today
     from app.models import QuoteLine
-    from app.services.pricing import apply_totals
-    from app.services.quotes import create_quote
+    from app.services.quotes.pricing import apply_totals
+    from app.services.quotes.editing import create_quote
 
     quote = create_quote(deal, deal.owner, local_today())
     for position, values in enumerate(lines, start=1):

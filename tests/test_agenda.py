@@ -9,7 +9,7 @@ from sqlalchemy import update
 
 from app.extensions import db
 from app.models import Activity, Contract, Deal
-from app.services.agenda import AGENDA_LIMIT, build_agenda
+from app.services.agenda.today import AGENDA_LIMIT, build_agenda
 from tests.factories import make_activity, make_contact, make_customer, make_deal, make_quote, make_team, make_user
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -304,7 +304,7 @@ def test_english_agenda(client, auth, rep):
 
 
 def test_a_reassigned_customers_open_work_moves_to_the_new_owner(client, auth, rep):
-    from app.services.customers import update_customer
+    from app.services.customers.records import update_customer
 
     new_owner = make_user()
     customer = make_customer(rep, name="Quán Phở Hà Thành", phone="+84988777666", last_contact_at=at(20, 9))
@@ -345,7 +345,7 @@ def test_done_from_the_week_view_answers_with_the_week(client, auth, rep):
 
 @pytest.fixture()
 def deals_cap_of_12(monkeypatch):
-    from app.services import agenda_queries
+    from app.services.agenda import queries as agenda_queries
 
     monkeypatch.setattr(agenda_queries, "DEALS_COUNT_CAP", 12)
     agenda_queries.totals.cache_clear()  # the statements are built once: again with the small cap

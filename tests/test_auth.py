@@ -162,7 +162,7 @@ def test_passwords_are_hashed(app):
 def test_every_failed_sign_in_costs_one_password_check(monkeypatch):
     """Unknown, deactivated and wrong-password accounts all spend a hash check: timing reveals nothing."""
     import app.models.users as users_module
-    from app.services.auth import authenticate
+    from app.services.auth.signin import authenticate
 
     make_user(email="live@example.vn")
     make_user(email="gone@example.vn", active=False)

@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AutomationLog, AutomationRun, Contact, Customer, Deal, Notification, Setting
-from app.services import automation
-from app.services.automation import DEFAULT_GREETING, RULES
-from app.services.automation_pass import Planned, RulePass, instant_key_of
-from app.services.deals import move_deal
+from app.services.automation import registry as automation
+from app.services.automation.registry import DEFAULT_GREETING, RULES
+from app.services.automation.passes import Planned, RulePass, instant_key_of
+from app.services.pipeline.deals import move_deal
 from tests.automation_support import (HCM, MONDAY, contract_for, count, logs, manager, rep, run_at,  # noqa: F401
                                       sent_quote, tasks, team, travel)
 from tests.factories import make_activity, make_contact, make_customer, make_deal, make_team, make_user, stage

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Activity, AutomationLog, AutomationRun, Setting
-from app.services.automation import DEFAULT_GREETING, RULES
+from app.services.automation.registry import DEFAULT_GREETING, RULES
 from tests.factories import make_customer, make_deal, make_quote, make_team, make_user
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")

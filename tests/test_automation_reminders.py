@@ -12,11 +12,11 @@ from app.formatting import local_today
 from app.jobs import huey
 from app.models import AutomationLog, Quote
 from app.models.users import hash_token
-from app.services import quote_reminder_delivery
-from app.services.automation_pass import detail_notes, instant_key_of
-from app.services.deals import move_deal
-from app.services.quote_delivery import send_quote
-from app.services.quote_reminders import MAX_ATTEMPTS
+from app.services.automation import reminder_delivery as quote_reminder_delivery
+from app.services.automation.passes import detail_notes, instant_key_of
+from app.services.pipeline.deals import move_deal
+from app.services.quotes.delivery import send_quote
+from app.services.automation.quote_reminders import MAX_ATTEMPTS
 from tests.automation_support import (CUSTOMER_EMAIL, FAR_FUTURE, MONDAY, link_token, logs, rep, run_at,  # noqa: F401
                                       sent_quote, tasks, team, travel)
 from tests.factories import make_user, stage

@@ -23,7 +23,7 @@ def test_bench_seed_is_realistic_deterministic_and_refuses_a_used_database():
     load_bench(**TINY, echo=lambda *_: None)
     assert (count(Customer), count(Deal), count(Activity)) == (300, 120, 1500)
     from app.models import Quote
-    from app.services.pricing import price
+    from app.services.quotes.pricing import price
 
     assert count(Quote) == 60
     for quote in db.session.scalars(select(Quote).limit(10)):  # stored totals are the pricing of the stored lines

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.models import User
 from app.models.base import utcnow
 from app.models.users import hash_token
-from app.services import calendar_feed
+from app.services.agenda import calendar_feed
 from tests.factories import make_activity, make_customer, make_user
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from app.services.customers import CustomerFilter, export_csv
+from app.services.customers.records import CustomerFilter, export_csv
 from tests.factories import make_customer
 from tests.test_customers import people  # noqa: F401 (the same rep, colleague, other team and manager)
 
@@ -94,8 +94,8 @@ def test_rows_are_streamed_one_batch_at_a_time_and_capped(app, people):
 
 
 def test_an_exported_file_maps_back_on_import_in_both_languages(app):
-    from app.services.customer_import import IGNORE, guess_mapping
-    from app.services.customers import export_header
+    from app.services.customers.imports import IGNORE, guess_mapping
+    from app.services.customers.records import export_header
 
     importable = {"name", "kind", "lifecycle", "phone", "phone_alt", "email", "tax_code", "address", "ward",
                   "district", "province", "source", "tags", "notes", "birthday"}

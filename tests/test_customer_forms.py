@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Contact, Customer, Tag
-from app.services.customers import TaxCodeTaken, create_customer
+from app.services.customers.records import TaxCodeTaken, create_customer
 from tests.factories import make_contact, make_customer, make_team, make_user
 
 

@@ -7,7 +7,7 @@ from sqlalchemy import func, select, update
 from app.extensions import db
 from app.models import Activity, Deal, DealStageChange
 from app.models.base import utcnow
-from app.services.deals import MoveRefused, StaleVersion, move_deal, stale_condition, stale_reasons
+from app.services.pipeline.deals import MoveRefused, StaleVersion, move_deal, stale_condition, stale_reasons
 from tests.factories import make_activity, make_customer, make_deal, make_user, stage
 
 

@@ -5,8 +5,8 @@ import pytest
 
 from app.extensions import db
 from app.models import Contact
-from app.services.dedup import core_name, likely_duplicates, names_similar, normalise_tax_code
-from app.services.search import customer_text_conditions
+from app.services.customers.dedup import core_name, likely_duplicates, names_similar, normalise_tax_code
+from app.services.common.search import customer_text_conditions
 from app.models import Customer
 from tests.factories import make_customer, make_team, make_user
 

@@ -8,7 +8,7 @@ import time_machine
 
 from app.extensions import db
 from app.models import User
-from app.services.digest import send_due_digests
+from app.services.agenda.digest import send_due_digests
 from tests.factories import make_activity, make_customer, make_user
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")

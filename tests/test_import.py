@@ -9,8 +9,8 @@ from sqlalchemy import func, select, text
 
 from app.extensions import db
 from app.models import AuditEvent, Contact, Customer, CustomerImport
-from app.services import customer_import
-from app.services.csv_safe import excel_csv, safe_cell
+from app.services.customers import imports as customer_import
+from app.services.common.csv_safe import excel_csv, safe_cell
 from tests.factories import make_customer, make_team, make_user
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -380,7 +380,7 @@ def test_safe_cell_and_excel_csv():
 
 
 def test_batch_matcher_answers_the_same_for_a_preview_and_a_whole_file(people):
-    from app.services.dedup import NAME_PREFILTER_BUCKETS, Candidate, existing_duplicates
+    from app.services.customers.dedup import NAME_PREFILTER_BUCKETS, Candidate, existing_duplicates
 
     duc = make_customer(people["rep"], name="Công ty TNHH Đức Hưng", phone="+84903123456", email="duc@example.vn")
     make_customer(people["rep"], name="Nhà thuốc An Khang 12")

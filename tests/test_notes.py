@@ -110,7 +110,7 @@ def test_a_request_that_loses_the_race_answers_with_the_stored_note(client, sign
                 kind="call", subject="Reached", outcome="reached", body="đến trước", owner_id=rep.id,
                 customer_id=customer.id, client_key=key, due_at=now, done_at=now, created_at=now, updated_at=now))
 
-    from app.services.notes import log_call
+    from app.services.activities.notes import log_call
 
     with client.application.test_request_context():
         logged = log_call(db.session.get(type(rep), rep.id), customer, "busy", "đến sau", key, next_due=local_due(2))

@@ -8,7 +8,7 @@ from sqlalchemy import event, func, select
 from app.extensions import db
 from app.models import Notification
 from app.models.base import utcnow
-from app.services.notifications import notify
+from app.services.notifications.bell import notify
 from tests.factories import make_user
 
 HX = {"HX-Request": "true"}

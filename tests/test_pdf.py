@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from app.pdf import PdfError, render_pdf, static_only_fetcher_class
-from app.services.quote_documents import quote_pdf
+from app.services.quotes.documents import quote_pdf
 from tests.conftest import free_port
 from tests.factories import make_customer, make_deal, make_quote, make_user
 

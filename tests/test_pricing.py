@@ -9,9 +9,9 @@ import pytest
 
 from app.extensions import db
 from app.models import NumberSequence, Quote, QuoteLine
-from app.services.numbering import next_number
-from app.services.pricing import apply_totals, line_amount, price
-from app.services.vnd_words import vnd_in_words
+from app.services.quotes.numbering import next_number
+from app.services.quotes.pricing import apply_totals, line_amount, price
+from app.services.quotes.vnd_words import vnd_in_words
 from tests.factories import make_customer, make_deal, make_user
 
 

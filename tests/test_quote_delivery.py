@@ -11,7 +11,7 @@ from app.extensions import db
 from app.formatting import local_today
 from app.jobs import huey
 from app.models import Activity, Contract, Deal, Notification, Quote
-from app.services.quote_answers import add_months
+from app.services.quotes.answers import add_months
 from tests.conftest import csrf_token_from
 from tests.factories import make_contact, make_customer, make_deal, make_quote, make_team, make_user, stage
 
@@ -359,7 +359,7 @@ def test_an_expired_quote_cannot_be_answered(sent):
 
 
 def test_a_superseded_revision_cannot_be_accepted(sent, rep):
-    from app.services.quotes import revise
+    from app.services.quotes.editing import revise
 
     quote, token, customer = sent
     csrf = public_form(customer, token)

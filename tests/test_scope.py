@@ -3,7 +3,7 @@ import re
 
 import pytest
 
-from app.services.scope import visible_to
+from app.services.common.scope import visible_to
 from app.extensions import db
 from app.models import Customer
 from tests.factories import make_customer, make_deal, make_team, make_user

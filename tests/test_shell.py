@@ -41,8 +41,8 @@ def test_english_is_complete_for_the_shell(client, auth, rep):
 
 def test_every_page_answers_htmx_with_a_fragment(app, client, auth):
     from app.access import PUBLIC, policy_of
-    from app.services import customer_import
-    from app.services.merge import merge_customers
+    from app.services.customers import imports as customer_import
+    from app.services.customers.merge import merge_customers
 
     from tests.factories import make_activity, make_contact, make_deal, make_product
 

@@ -10,7 +10,7 @@ from sqlalchemy import event
 
 from app.extensions import db
 from app.models import Activity
-from app.services.team_agenda import OVERDUE_LIMIT, team_day, team_reps
+from app.services.agenda.team_day import OVERDUE_LIMIT, team_day, team_reps
 from tests.factories import make_customer, make_team, make_user
 
 HCM = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models import Activity, Customer
 from app.models.base import utcnow
-from app.services.visits import EARTH_RADIUS_M, haversine_m
+from app.services.activities.visits import EARTH_RADIUS_M, haversine_m
 from tests.factories import make_customer, make_user
 
 HTMX = {"HX-Request": "true"}

@@ -71,7 +71,7 @@ class Quote(TimestampMixin, db.Model):
     valid_until: Mapped[date] = mapped_column()
     payment_terms: Mapped[str | None] = mapped_column(Text)
     notes: Mapped[str | None] = mapped_column(Text)
-    # Totals in whole đồng, recomputed from the lines on every change (app/services/pricing.py).
+    # Totals in whole đồng, recomputed from the lines on every change (app/services/quotes/pricing.py).
     subtotal_vnd: Mapped[int] = mapped_column(BigInteger, default=0)
     discount_vnd: Mapped[int] = mapped_column(BigInteger, default=0)
     vat_vnd: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -61,10 +61,10 @@ SENT_STATUSES = ("sent", "viewed", "accepted", "declined", "expired")
 
 
 def _load_quotes(rng, quotes, rep_ids, deals_of_owner, now, today):
-    """The demo price list plus generated products, and quotes of 1–6 lines priced by app.services.pricing."""
+    """The demo price list plus generated products, and quotes of 1–6 lines priced by app.services.quotes.pricing."""
     from types import SimpleNamespace
 
-    from app.services.pricing import price
+    from app.services.quotes.pricing import price
 
     products = [dict(sku=sku, name=name, unit=unit, price_vnd=cost, vat_rate=vat) for sku, name, unit, cost, vat in PRODUCTS]
     for n in range(200 - len(products)):

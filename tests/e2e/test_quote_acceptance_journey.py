@@ -80,7 +80,7 @@ def test_rep_sends_customer_accepts_deal_won_contract_pdf(page, browser, browser
 
 def test_the_customer_page_and_the_send_page_have_no_serious_violations(axe_page, approved, smtp_sink):
     from app.formatting import local_today
-    from app.services.quote_delivery import send_quote
+    from app.services.quotes.delivery import send_quote
     from tests.conftest import PASSWORD
     from tests.e2e.test_accessibility import violations
 

@@ -9,8 +9,8 @@ from wtforms.validators import AnyOf, InputRequired, Length, NumberRange, Option
 from app.forms import BaseForm, strip
 from app.labels import OUTCOME_LABELS
 from app.models.activities import OUTCOMES
-from app.services.notes import NEXT_STEP_CHOICES
-from app.services.visits import NO_LOCATION_REASONS
+from app.services.activities.notes import NEXT_STEP_CHOICES
+from app.services.activities.visits import NO_LOCATION_REASONS
 
 NOTE_MAX_CHARS = 2000
 ORIGINS = ("card", "deal", "nearby", "today", "tomorrow", "week")  # where the sheet was opened: what its answer updates

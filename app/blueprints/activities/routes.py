@@ -1,6 +1,5 @@
 """Quick call notes (a bottom sheet over the page, or a page of its own without JavaScript) and visits."""
 import uuid
-from urllib.parse import urlencode
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, current_app, flash, make_response, redirect, render_template, request, url_for
@@ -11,20 +10,21 @@ from markupsafe import Markup
 from sqlalchemy import or_
 
 from app.access import signed_in
+from app.blueprints.activities.urls import note_url
 from app.blueprints.activities.forms import NOTE_MAX_CHARS, ORIGINS, CheckInForm, NoteForm
 from app.blueprints.main.forms import AGENDA_VIEWS
 from app.blueprints.main.routes import VIEW_ENDPOINTS, agenda_context, agenda_template
 from app.blueprints.errors.routes import render_error
 from app.extensions import db
-from app.formatting import format_datetime, format_time, local_today, to_local, url_pattern, user_zone
+from app.formatting import format_datetime, format_time, local_today, to_local, user_zone
 from app.htmx import render_named_block, render_page_or_block, trigger, wants_fragment
 from app.models import Activity, Customer, Deal
 from app.models.base import utcnow
-from app.services.agenda import action_count
-from app.services.customers import TimelineEntry
-from app.services.notes import NEXT_STEP_DAYS, log_call, next_step_day, next_step_due
-from app.services.scope import get_visible_or_404, visible_to
-from app.services.visits import check_in, check_out, is_far, latest_visit, visit_minutes
+from app.services.agenda.today import action_count
+from app.services.customers.records import TimelineEntry
+from app.services.activities.notes import NEXT_STEP_DAYS, log_call, next_step_day, next_step_due
+from app.services.common.scope import get_visible_or_404, visible_to
+from app.services.activities.visits import check_in, check_out, is_far, latest_visit, visit_minutes
 
 bp = Blueprint("activities", __name__)
 
@@ -84,14 +84,6 @@ class NoteSheet:
         today = local_today()
         return {choice: next_step_day(choice, today) for choice in NEXT_STEP_DAYS}
 
-
-def note_url(customer_id, deal_id=None, agenda_item_id=None, origin="card"):
-    """The note form's address: a page without JavaScript, the sheet's content with htmx."""
-    args = {"deal": deal_id, "activity": agenda_item_id, "from": origin if origin != "card" else None}
-    query = urlencode({k: v for k, v in args.items() if v})
-    # A pattern built once per request: Today renders this link on up to 60 lines.
-    path = url_pattern("activities.new_note", "customer_id").format(customer_id)
-    return f"{path}?{query}" if query else path
 
 
 def note_sheet(customer, deal_id=None, agenda_item_id=None, origin="card"):

@@ -10,8 +10,8 @@ from app.blueprints.admin.forms import NewUserForm, StageForm, TeamForm, UserFor
 from app.extensions import db
 from app.htmx import render_page_or_block
 from app.models import Stage, Team, User
-from app.services.stages import move_stage, update_stage
-from app.services.users import UserRuleError, create_team, create_user, reissue_invitation, update_user
+from app.services.pipeline.stages import move_stage, update_stage
+from app.services.auth.users import UserRuleError, create_team, create_user, reissue_invitation, update_user
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 

@@ -10,7 +10,7 @@ from app.extensions import db, limiter
 from app.models import Invitation, User
 from app.models.audit import record
 from app.models.base import utcnow
-from app.services.auth import authenticate
+from app.services.auth.signin import authenticate
 
 bp = Blueprint("auth", __name__)
 

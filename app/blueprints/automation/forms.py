@@ -1,6 +1,6 @@
 """The automation settings form: one sub-form per rule (its switch and parameters), built from the registry.
 
-Validation messages come from the service (app/services/automation.py param_error), so the page and
+Validation messages come from the service (app/services/automation/registry.py param_error), so the page and
 the service refuse exactly the same values.
 """
 from flask_babel import lazy_gettext as _l
@@ -8,7 +8,7 @@ from wtforms import BooleanField, Form, FormField, IntegerField, TextAreaField
 from wtforms.validators import InputRequired, ValidationError
 
 from app.forms import BaseForm
-from app.services.automation import RULES, param_error
+from app.services.automation.registry import RULES, param_error
 
 REQUIRED = _l("Required field")
 

@@ -6,9 +6,10 @@ from flask_login import current_user
 from app.access import roles
 from app.blueprints.automation.forms import AutomationSettingsForm
 from app.htmx import render_page_or_block
-from app.services import automation as service
-from app.services import automation_log
-from app.services.settings import contact_due_days
+from app.jobs import run_automation_rules
+from app.services.automation import registry as service
+from app.services.automation import log as automation_log
+from app.services.common.settings import contact_due_days
 
 bp = Blueprint("automation", __name__)
 
@@ -38,8 +39,6 @@ def settings():
 @bp.route("/admin/automation/run", methods=["POST"])
 @roles("admin")
 def run_now():
-    from app.jobs import run_automation_rules
-
     run_automation_rules()  # queued for the worker (run at once when jobs are immediate)
     flash(_("A pass of the rules was started: its results appear below when it is done."), "success")
     return redirect(url_for("automation.settings"), code=303)

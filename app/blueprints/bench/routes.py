@@ -15,8 +15,8 @@ from app.extensions import db
 from app.formatting import in_locale
 from app.htmx import render_page_or_block
 from app.models import Customer, Quote
-from app.services.quote_documents import document_context, document_locale
-from app.services.scope import get_visible_or_404
+from app.services.quotes.documents import document_context, document_locale
+from app.services.common.scope import get_visible_or_404
 
 bp = Blueprint("bench", __name__, url_prefix="/bench")
 

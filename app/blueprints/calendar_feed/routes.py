@@ -10,7 +10,7 @@ from app.extensions import db, limiter
 from app.forms import BaseForm
 from app.htmx import render_page_or_block
 from app.models.users import hash_token
-from app.services import calendar_feed as feeds
+from app.services.agenda import calendar_feed as feeds
 
 bp = Blueprint("calendar_feed", __name__)
 NEW_TOKEN_KEY = "calendar_feed_new_token"

@@ -5,8 +5,8 @@ from wtforms import FieldList, IntegerField, RadioField, SelectChoice, SelectFie
 from wtforms.validators import InputRequired, Optional
 
 from app.forms import BaseForm
-from app.services.customer_import import FIELD_LABELS, FIELDS, IGNORE
-from app.services.merge import MERGE_FIELDS, default_choice, field_value
+from app.services.customers.imports import FIELD_LABELS, FIELDS, IGNORE
+from app.services.customers.merge import MERGE_FIELDS, default_choice, field_value
 
 SIDES = [SelectChoice("a", "A"), SelectChoice("b", "B")]
 

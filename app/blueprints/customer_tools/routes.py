@@ -12,11 +12,11 @@ from app.blueprints.errors.routes import render_error
 from app.extensions import csrf, db
 from app.htmx import render_page_or_block
 from app.models import Customer, CustomerImport, CustomerMerge, User
-from app.services import customer_import as imports
-from app.services.csv_safe import excel_csv
-from app.services.merge import (StaleMerge, compare, duplicate_groups, merge_customers, merge_page, merges_visible_to,
+from app.services.customers import imports
+from app.services.common.csv_safe import excel_csv
+from app.services.customers.merge import (StaleMerge, compare, duplicate_groups, merge_customers, merge_page, merges_visible_to,
                                 related_counts, snapshot_values)
-from app.services.scope import get_visible_or_404, users_visible_to
+from app.services.common.scope import get_visible_or_404, users_visible_to
 
 bp = Blueprint("customer_tools", __name__)
 MANAGERS = ("manager", "admin")

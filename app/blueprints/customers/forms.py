@@ -9,8 +9,8 @@ from app.extensions import db
 from app.forms import BaseForm, strip
 from app.labels import LIFECYCLE_LABELS
 from app.models import Customer
-from app.services.customers import KIND_LABELS, SOURCE_LABELS
-from app.services.dedup import normalise_tax_code
+from app.services.customers.records import KIND_LABELS, SOURCE_LABELS
+from app.services.customers.dedup import normalise_tax_code
 from app.text import format_phone, normalise_phone
 
 REQUIRED = _l("Required field")

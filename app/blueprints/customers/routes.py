@@ -10,13 +10,13 @@ from app.extensions import db
 from app.formatting import local_today
 from app.htmx import push_url, render_page_or_block, wants_fragment
 from app.models import Customer
-from app.services.settings import contact_due_days
-from app.services.customers import (KIND_LABELS, SOURCE_LABELS, CustomerFilter, StaleCustomer, TaxCodeTaken,
+from app.services.common.settings import contact_due_days
+from app.services.customers.records import (KIND_LABELS, SOURCE_LABELS, CustomerFilter, StaleCustomer, TaxCodeTaken,
                                     create_customer, customer_card, delete_contact, directions_url, export_csv,
                                     filter_choices, list_customers, parse_timeline_cursor, possible_duplicates,
                                     save_contact, timeline, update_customer, visible_contact_or_404, zalo_url)
-from app.services.quotes import quotes_for
-from app.services.scope import get_visible_or_404, users_visible_to
+from app.services.quotes.editing import quotes_for
+from app.services.common.scope import get_visible_or_404, users_visible_to
 
 bp = Blueprint("customers", __name__)
 

@@ -12,10 +12,10 @@ from app.extensions import db
 from app.htmx import current_url_args, render_page_or_block, wants_fragment
 from app.formatting import local_today, user_zone
 from app.models import Activity, Customer, Deal, DealStageChange, Stage
-from app.services.deals import MoveRefused, StaleVersion, create_deal, has_scheduled_step, move_deal, update_deal
-from app.services.pipeline import BoardFilter, cards_for, column_heads, lost_reasons, stages
-from app.services.quotes import quotes_for
-from app.services.scope import get_visible_or_404, visible_to
+from app.services.pipeline.deals import MoveRefused, StaleVersion, create_deal, has_scheduled_step, move_deal, update_deal
+from app.services.pipeline.board import BoardFilter, cards_for, column_heads, lost_reasons, stages
+from app.services.quotes.editing import quotes_for
+from app.services.common.scope import get_visible_or_404, visible_to
 
 bp = Blueprint("deals", __name__)
 

@@ -5,7 +5,6 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
-from app import jobs
 from app.access import signed_in
 from app.blueprints.delivery.forms import SendQuoteForm
 from app.blueprints.errors.routes import render_error
@@ -15,17 +14,12 @@ from app.htmx import render_page_or_block
 from app.models import Contact, Contract, Quote
 from app.models.quotes import LIVE_FOR_CUSTOMER
 from app.pdf import PdfError
-from app.services import quote_delivery as delivery
-from app.services import quote_documents as documents
-from app.services.quote_answers import public_state
-from app.services.scope import get_visible_or_404, visible_to
+from app.services.quotes import delivery
+from app.services.quotes import documents
+from app.services.quotes.answers import public_state
+from app.services.common.scope import get_visible_or_404, visible_to
 
 bp = Blueprint("delivery", __name__)
-
-
-@bp.record_once
-def _setup(state):
-    jobs.init_app(state.app)
 
 
 def pdf_response(make_pdf, filename):

@@ -6,10 +6,10 @@ from app.access import roles, signed_in
 from app.extensions import db
 from app.htmx import render_page_or_block
 from app.models import Team
-from app.services.nearby import InvalidPosition, due_by_address, nearby_due, parse_position
-from app.services.settings import contact_due_days
-from app.services.team_agenda import team_day, team_reps, teams_for
-from app.services.visits import NO_LOCATION_REASONS
+from app.services.agenda.nearby import InvalidPosition, due_by_address, nearby_due, parse_position
+from app.services.common.settings import contact_due_days
+from app.services.agenda.team_day import team_day, team_reps, teams_for
+from app.services.activities.visits import NO_LOCATION_REASONS
 
 bp = Blueprint("field", __name__)
 

@@ -4,7 +4,7 @@ from wtforms import DateField, HiddenField, StringField, TimeField
 from wtforms.validators import AnyOf, Optional
 
 from app.forms import BaseForm
-from app.services.agenda_actions import RESCHEDULE_CHOICES, rescheduled_due
+from app.services.agenda.actions import RESCHEDULE_CHOICES, rescheduled_due
 
 AGENDA_VIEWS = ("today", "tomorrow", "week")
 PAST = _l("Choose a time in the future: an activity cannot be moved into the past.")

@@ -5,6 +5,7 @@ Today renders up to 60 lines; looking these up per line (url_for, gettext, flask
 from flask import g
 from flask_babel import lazy_gettext as _l
 
+from app.blueprints.activities.urls import note_url
 from app.formatting import url_pattern, user_zone
 from app.labels import ACTIVITY_KIND_LABELS, AGENDA_KIND_LABELS
 
@@ -22,9 +23,6 @@ OPEN_ENDPOINTS = {"quote": ("quotes.show", "quote_id"), "approval": ("quotes.sho
 
 class AgendaKit:
     def __init__(self, view):
-        from app.blueprints.activities.routes import note_url  # that module imports this blueprint's views
-
-        self._note_url = note_url
         self.view = view
         self.zone = user_zone()
         self.words = {key: str(text) for key, text in AGENDA_WORDS.items()}
@@ -47,7 +45,7 @@ class AgendaKit:
 
     def note(self, item):
         """The note sheet for this line: it completes an activity, or notes a lead or a deal's next step."""
-        return self._note_url(item.customer_id, item.deal_id, item.id if item.kind == "activity" else None, self.view)
+        return note_url(item.customer_id, item.deal_id, item.id if item.kind == "activity" else None, self.view)
 
     def day(self, value):
         return (value.astimezone(self.zone).date() if hasattr(value, "astimezone") else value).strftime("%d/%m/%Y")

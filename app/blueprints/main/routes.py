@@ -12,8 +12,8 @@ from app.extensions import db
 from app.formatting import format_datetime, user_zone
 from app.htmx import render_named_block, render_page_or_block, wants_fragment
 from app.models.base import utcnow
-from app.services import agenda_actions
-from app.services.agenda import action_count, build_agenda, upcoming
+from app.services.agenda import actions as agenda_actions
+from app.services.agenda.today import action_count, build_agenda, upcoming
 
 bp = Blueprint("main", __name__)
 

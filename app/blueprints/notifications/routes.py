@@ -6,7 +6,7 @@ from flask_login import current_user
 from app.access import signed_in
 from app.blueprints.auth.session import is_safe_next
 from app.htmx import render_page_or_block
-from app.services import notifications as service
+from app.services.notifications import bell as service
 
 bp = Blueprint("notifications", __name__)
 

@@ -9,7 +9,7 @@ from app.extensions import db
 from app.formatting import url_pattern
 from app.htmx import render_page_or_block
 from app.models import Stage
-from app.services.pipeline import BoardFilter, board, column_cards, lost_reasons, owner_choices, parse_cursor, stages
+from app.services.pipeline.board import BoardFilter, board, column_cards, lost_reasons, owner_choices, parse_cursor, stages
 
 bp = Blueprint("pipeline", __name__)
 

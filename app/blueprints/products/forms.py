@@ -5,8 +5,8 @@ from wtforms import SelectChoice, SelectField, StringField, SubmitField, TextAre
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 
 from app.forms import BaseForm, MoneyField, strip
-from app.services.product_import import MAX_PRICE
-from app.services.products import by_sku
+from app.services.products.imports import MAX_PRICE
+from app.services.products.catalogue import by_sku
 
 REQUIRED = _l("Required field")
 NOT_SUBJECT = "none"

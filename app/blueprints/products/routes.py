@@ -9,9 +9,9 @@ from app.blueprints.products.forms import ImportForm, ProductForm
 from app.extensions import db
 from app.htmx import render_page_or_block
 from app.models import Product
-from app.services.csv_files import UploadError
-from app.services.product_import import MAX_ROWS, import_products
-from app.services.products import SkuTaken, list_products, pick_products, save_product, set_active
+from app.services.common.csv_files import UploadError
+from app.services.products.imports import MAX_ROWS, import_products
+from app.services.products.catalogue import SkuTaken, list_products, pick_products, save_product, set_active
 
 bp = Blueprint("products", __name__)
 

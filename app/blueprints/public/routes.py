@@ -14,8 +14,8 @@ from app.blueprints.delivery.routes import pdf_response
 from app.blueprints.public.forms import AcceptForm, DeclineForm
 from app.extensions import limiter
 from app.formatting import local_today
-from app.services import quote_answers as answers
-from app.services import quote_documents as documents
+from app.services.quotes import answers
+from app.services.quotes import documents
 
 bp = Blueprint("public", __name__)
 GONE = ("expired", "superseded", "unavailable")

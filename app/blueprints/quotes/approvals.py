@@ -14,9 +14,9 @@ from app.extensions import db
 from app.formatting import local_today
 from app.htmx import render_page_or_block, wants_fragment
 from app.models import Quote, User
-from app.services import approvals as approval_service
-from app.services import quotes as service
-from app.services.scope import get_visible_or_404
+from app.services.quotes import approvals as approval_service
+from app.services.quotes import editing as service
+from app.services.common.scope import get_visible_or_404
 
 REFUSALS = {
     "no_lines": _l("Add at least one line before submitting the quote."),

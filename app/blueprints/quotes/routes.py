@@ -13,11 +13,11 @@ from app.extensions import db
 from app.formatting import local_today
 from app.htmx import push_url, redirect_for_htmx, render_page_or_block, reswap, retarget, wants_fragment
 from app.models import Deal, Product, Quote
-from app.services import approvals as approval_service
-from app.services import quotes as service
-from app.services.pricing import price
-from app.services.scope import get_visible_or_404
-from app.services.vnd_words import vnd_in_words
+from app.services.quotes import approvals as approval_service
+from app.services.quotes import editing as service
+from app.services.quotes.pricing import price
+from app.services.common.scope import get_visible_or_404
+from app.services.quotes.vnd_words import vnd_in_words
 
 bp = Blueprint("quotes", __name__)
 

@@ -1,0 +1,1 @@
+"""The price list (catalogue) and its CSV import (imports). Serves the products blueprint. Calls: common."""
