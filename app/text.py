@@ -5,6 +5,20 @@ import unicodedata
 _SPACES = re.compile(r"\s+")
 _NON_DIGITS = re.compile(r"\D+")
 _PHONE_LIKE = re.compile(r"\+?[\d()]{3,15}")  # digits, maybe +84: a tax code with "-" is not a phone
+_LINE_BREAKS = re.compile(r"[\r\n\t\v\f\x85\u2028\u2029]+")
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def one_line(value):
+    """A one-line value as stored: line breaks and tabs become one space, other control characters
+    (NUL included, which PostgreSQL refuses) are dropped, surrounding spaces removed.
+
+    Used by every one-line form field and by the imports, so a name pasted with a stray CR/LF or
+    NUL is stored as the line a person sees. Non-strings pass through unchanged.
+    """
+    if not isinstance(value, str):
+        return value
+    return _CONTROLS.sub("", _LINE_BREAKS.sub(" ", value)).strip()
 
 
 def fold(text):
