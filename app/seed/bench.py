@@ -18,10 +18,11 @@ from app.models import (
 )
 from app.models.activities import OUTCOMES
 from app.models.base import utcnow
-from app.seed.demo import (
-    DEAL_TITLES, DISTRICTS, FAMILY, GIVEN, LOST_REASONS, MOBILE, PRODUCTS, SOURCES, SUBJECTS, TITLES, _at,
-    ensure_stages,
+from app.seed.demo_names import (
+    DEAL_TITLES, DISTRICTS, FAMILY, GIVEN, LOST_REASONS, MOBILE, PRODUCTS, SOURCES, SUBJECTS, TITLES,
 )
+from app.seed.demo_names import at_local as _at
+from app.seed.demo_pipeline import ensure_stages
 from app.formatting import local_today
 from app.text import fold
 

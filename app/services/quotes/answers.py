@@ -97,10 +97,11 @@ def _check_answerable(quote, now):
         raise AnswerRefused(state)
 
 
-def accept_quote(quote, name, ip, user_agent, today, now=None):
+def accept_quote(quote, name, ip, user_agent, today, now=None, email_contract=True):
     """The customer accepts: quote accepted, deal Won, contract created, rep and managers told — one transaction.
 
     Raises AnswerRefused when the quote cannot be accepted (nothing written). Returns the contract.
+    email_contract=False leaves the contract's e-mail unqueued (demo data: nobody to write to).
     """
     from app.services.quotes.numbering import next_number
     from app.services.quotes.pricing import apply_totals
@@ -139,7 +140,8 @@ def accept_quote(quote, name, ip, user_agent, today, now=None):
     except (StaleVersion, StaleDataError):
         db.session.rollback()  # move_deal has rolled back already when it raised StaleVersion
         raise AnswerRefused("changed") from None
-    _queue_contract_email(contract)
+    if email_contract:
+        _queue_contract_email(contract)
     return contract
 
 
