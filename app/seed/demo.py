@@ -36,6 +36,7 @@ def load_demo(now=None):
     demo_people.add_products(demo)
     demo_pipeline.add_general_deals(demo)
     db.session.commit()
+    demo_activity.first_notes(demo)
     demo_activity.long_timeline(demo)
     demo_activity.add_agendas(demo)
     demo_activity.add_visits(demo)

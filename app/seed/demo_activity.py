@@ -50,11 +50,11 @@ def add_agendas(demo):
     db.session.commit()
 
 
-# A rep's visits: (rep index, days ago, local hour, metres north of the customer, minutes on site, what was said).
+# A rep's visits: (rep index, days ago, local hour (earlier when the seed runs before it), metres north of the customer, minutes on site, what was said).
 # 90 m is at the door; 1,400 m is past CHECKIN_MAX_DISTANCE_M (500 m): the card flags that check-in.
 VISITS = (
     (0, 3, 10, 90, 40, "Khảo sát vị trí lắp máy lọc nước tầng 2, khách đồng ý phương án."),
-    (1, 5, 15, 1400, 25, "Check-in ở quán cà phê gần đó vì cửa hàng đóng cửa, hẹn lại tuần sau."),
+    (1, 0, 8, 1400, 25, "Check-in ở quán cà phê gần đó vì cửa hàng chưa mở cửa, hẹn lại chiều nay."),
     (2, 0, 9, 60, 35, "Bàn giao máy, hướng dẫn nhân viên thay lõi lọc."),
     (1, 12, 14, 120, 50, "Demo phần mềm bán hàng cho chủ cửa hàng."),
 )
@@ -116,4 +116,25 @@ def long_timeline(demo):
         db.session.add(Activity(owner=owner, customer=customer, kind=kind, subject=subject, body=body,
                                 due_at=None if kind == "note" else moment, done_at=moment,
                                 created_at=moment, updated_at=moment))
+    db.session.commit()
+
+
+FIRST_NOTES = {  # how each source's customers came in: the first line of their timeline
+    "website": "Khách để lại thông tin qua form trên website, quan tâm báo giá.",
+    "referral": "Được khách hàng cũ giới thiệu, xin gọi vào buổi sáng.",
+    "zalo": "Khách nhắn Zalo hỏi giá, đã xin số điện thoại.",
+    "facebook": "Khách bình luận trên fanpage, đã inbox xin thông tin liên hệ.",
+    "event": "Gặp tại hội chợ, đã trao danh thiếp.",
+    "cold_call": "Tìm thấy trên danh bạ doanh nghiệp, chưa gọi lần nào.",
+    "walk_in": "Khách ghé cửa hàng hỏi sản phẩm, để lại số điện thoại.",
+}
+
+
+def first_notes(demo):
+    """Every customer's timeline starts with how they came in (a note, which is not a contact)."""
+    for customer in demo.customers:
+        moment = customer.created_at + timedelta(minutes=30)
+        db.session.add(Activity(owner=customer.owner, customer=customer, kind="note", subject="Khách hàng mới",
+                                body=FIRST_NOTES.get(customer.source), done_at=moment, created_at=moment,
+                                updated_at=moment))
     db.session.commit()
