@@ -49,10 +49,14 @@ def create_user_command(email, name, role, team_name, phone, locale, password, i
 @seed_cli.command("demo")
 def seed_demo_command():
     """Load demo data when the database has none (safe to run again)."""
+    import time
+
     from app.seed.demo import DEMO_LOGINS, load_demo
 
+    started = time.perf_counter()
     created = load_demo()
-    click.echo("demo data loaded" if created else "demo data already present: nothing changed")
+    click.echo(f"demo data loaded in {time.perf_counter() - started:.1f} s" if created
+               else "demo data already present: nothing changed")
     click.echo("demo logins (password for all: %s):" % DEMO_LOGINS["password"])
     for email, role in DEMO_LOGINS["users"]:
         click.echo(f"  {role:8} {email}")
