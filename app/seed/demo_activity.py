@@ -40,9 +40,11 @@ def add_agendas(demo):
         for hour, minute in ((9, 0), (10, 30), (14, 0), (16, 30)):
             _activity(demo, owner, rng.choice(OPEN_KINDS), at_local(today, hour, minute))
         for _ in range(rng.randint(2, 3)):
-            _activity(demo, owner, rng.choice(OPEN_KINDS), at_local(today - timedelta(days=rng.randint(1, 5)), rng.choice(HOURS)))
+            overdue = at_local(today - timedelta(days=rng.randint(1, 5)), rng.choice(HOURS))
+            _activity(demo, owner, rng.choice(OPEN_KINDS), overdue)
         for _ in range(3):
-            _activity(demo, owner, rng.choice(OPEN_KINDS), at_local(today + timedelta(days=rng.randint(1, 7)), rng.choice(HOURS), 30))
+            coming = at_local(today + timedelta(days=rng.randint(1, 7)), rng.choice(HOURS), 30)
+            _activity(demo, owner, rng.choice(OPEN_KINDS), coming)
         for _ in range(15):
             kind = rng.choice(("call", "call", "call", "visit", "meeting", "note", "task", "zalo"))
             due = at_local(today - timedelta(days=rng.randint(1, 45)), rng.choice(HOURS), rng.choice((0, 15, 30, 45)))
@@ -50,7 +52,8 @@ def add_agendas(demo):
     db.session.commit()
 
 
-# A rep's visits: (rep index, days ago, local hour (earlier when the seed runs before it), metres north of the customer, minutes on site, what was said).
+# A rep's visits: (rep index, days ago, local hour (earlier when the seed runs before it), metres north of
+# the customer, minutes on site, what was said).
 # 90 m is at the door; 1,400 m is past CHECKIN_MAX_DISTANCE_M (500 m): the card flags that check-in.
 VISITS = (
     (0, 3, 10, 90, 40, "Khảo sát vị trí lắp máy lọc nước tầng 2, khách đồng ý phương án."),

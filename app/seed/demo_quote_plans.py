@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from flask import current_app
 
-from app.seed.demo_names import at_local
+from app.seed.demo_names import VN, at_local
 from app.seed.demo_people import LONG_STANDING
 from app.services.quotes.answers import add_months
 
@@ -72,9 +72,18 @@ PLANS = (
 )
 
 
+def story_clock(demo):
+    """What the plans count back from: the seed's now in working hours, else the last 17:30 before it
+    (run at 3 a.m., "3 hours ago" is yesterday afternoon rather than midnight)."""
+    local = demo.now.astimezone(VN)
+    if 8 <= local.hour < 18:
+        return demo.now
+    return at_local(local.date() - (DAY if local.hour < 8 else timedelta(0)), 17, 30)
+
+
 def renewal_steps(demo):
     """The steps of the quote whose contract (CONTRACT_MONTHS long) ends RENEWAL_IN_DAYS after today."""
     accepted_day = add_months(demo.today + timedelta(days=RENEWAL_IN_DAYS), -current_app.config["CONTRACT_MONTHS"])
-    accepted = demo.now - at_local(accepted_day, 10)
+    accepted = story_clock(demo) - at_local(accepted_day, 10)
     return accepted + 6 * DAY, {"submitted": accepted + 6 * DAY - HOUR, "sent": accepted + 5 * DAY,
                                 "viewed": accepted + 4 * DAY, "accepted": accepted}

@@ -17,13 +17,15 @@ from app.seed.demo_clock import happening_at
 from app.seed.demo_names import VN, at_local
 from app.seed.demo_people import LONG_STANDING
 from app.seed.demo_pipeline import add_deal
-from app.seed.demo_quote_plans import DAY, HOUR, PLANS, renewal_steps
+from app.seed.demo_quote_plans import DAY, HOUR, PLANS, renewal_steps, story_clock
 from app.services.pipeline.deals import move_deal
 from app.services.quotes.answers import accept_quote, decline_quote, mark_viewed
 from app.services.quotes.approvals import decide, submit_quote
 from app.services.quotes.editing import add_product_line, create_quote, revise, update_line, update_terms
 
-UNREAD_FOR = timedelta(hours=36)  # notifications newer than this are left unread
+CUSTOMER_IP = "113.161.72.15"  # where the customers accept from: a Vietnamese ISP's range
+CUSTOMER_BROWSER = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
+UNREAD_FOR = timedelta(hours=36)  # notifications this close to the story clock are left unread
 
 def _owner(demo, key):
     return demo.manager if key == "manager" else demo.reps[("an", "binh", "chi").index(key)]
@@ -62,7 +64,8 @@ def _draft(demo, plan, customer, created):
     for sku, quantity, discount_bp in plan.lines:
         quote, line = add_product_line(quote, quote.version, demo.products[sku], day)
         if quantity != 1 or discount_bp:
-            quote, line = update_line(quote, quote.version, line, {"quantity": Decimal(quantity), "discount_bp": discount_bp}, day)
+            values = {"quantity": Decimal(quantity), "discount_bp": discount_bp}
+            quote, line = update_line(quote, quote.version, line, values, day)
     if plan.discount_bp or plan.notes:
         quote = update_terms(quote, quote.version, {"discount_bp": plan.discount_bp, "notes": plan.notes}, day)
     quote.created_at = created
@@ -112,8 +115,7 @@ def _view(quote, moment):
 def _accept(demo, quote, moment):
     primary = next((c for c in quote.customer.contacts if c.is_primary), None)
     with happening_at(moment):
-        contract = accept_quote(quote, primary.name if primary else quote.customer.name, "113.161.72.15",
-                                "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148",
+        contract = accept_quote(quote, primary.name if primary else quote.customer.name, CUSTOMER_IP, CUSTOMER_BROWSER,
                                 _local_day(moment), now=moment, email_contract=False)
     contract.created_at = contract.updated_at = moment
     handed_over = moment + DAY
@@ -138,7 +140,8 @@ def _revise(demo, quote, moment):
     """A new revision with 5 % off: the customer asked for it; v1 stays, superseded."""
     day = _local_day(moment)
     new = revise(quote, quote.version, day)
-    new = update_terms(new, new.version, {"discount_bp": 500, "notes": "Giảm thêm 5% theo đề nghị của khách hàng."}, day)
+    terms = {"discount_bp": 500, "notes": "Giảm thêm 5% theo đề nghị của khách hàng."}
+    new = update_terms(new, new.version, terms, day)
     new.created_at = new.updated_at = quote.updated_at = moment
     db.session.commit()
     return new
@@ -163,8 +166,9 @@ def _play(demo, plan, customer):
     created, steps = plan.created, plan.steps
     if created is None:
         created, steps = renewal_steps(demo)
-    at = {name: demo.now - ago for name, ago in steps.items() if ago is not None}
-    quote = _draft(demo, plan, customer, demo.now - created)
+    clock = story_clock(demo)
+    at = {name: clock - ago for name, ago in steps.items() if ago is not None}
+    quote = _draft(demo, plan, customer, clock - created)
     _to_the_customer(demo, plan, quote, at)
     if "revised" in at:
         quote = _revise(demo, quote, at["revised"])
@@ -173,7 +177,7 @@ def _play(demo, plan, customer):
         _accept(demo, quote, at["accepted"])
     if "declined" in at:
         _decline(demo, quote, at["declined"], plan.reason)
-    last = max(at.values(), default=demo.now - created)
+    last = max(at.values(), default=clock - created)
     if "expired" in steps:  # nobody answered: the day after its validity it is expired
         quote.move_to("expired")
         last = at_local(quote.valid_until + DAY, 0, 5)
@@ -187,7 +191,8 @@ def add_quotes(demo):
     pairs.sort(key=lambda pair: -(pair[0].created or renewal_steps(demo)[0]).total_seconds())
     for plan, customer in pairs:
         _play(demo, plan, customer)
-    for notification in db.session.scalars(select(Notification).where(Notification.created_at < demo.now - UNREAD_FOR)):
+    read_before = story_clock(demo) - UNREAD_FOR
+    for notification in db.session.scalars(select(Notification).where(Notification.created_at < read_before)):
         notification.read_at = notification.created_at + 2 * HOUR
     db.session.commit()
 
