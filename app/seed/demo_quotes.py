@@ -18,7 +18,7 @@ from app.seed.demo_names import VN, at_local
 from app.seed.demo_people import LONG_STANDING
 from app.seed.demo_pipeline import add_deal
 from app.seed.demo_quote_plans import DAY, HOUR, PLANS, renewal_steps, story_clock
-from app.services.pipeline.deals import move_deal
+from app.services.pipeline.deals import move_deal, next_step_activity
 from app.services.quotes.answers import accept_quote, decline_quote, mark_viewed
 from app.services.quotes.approvals import decide, submit_quote
 from app.services.quotes.editing import add_product_line, create_quote, revise, update_line, update_terms
@@ -183,14 +183,25 @@ def _play(demo, plan, customer):
         last = at_local(quote.valid_until + DAY, 0, 5)
     quote.updated_at = last
     db.session.commit()
+    return quote
+
+
+def _next_step(demo, quote, n):
+    """An open deal with a quote out has a next step: a follow-up call in the coming days."""
+    if not quote.deal.stage.is_open or quote.status == "expired":
+        return
+    step = next_step_activity(quote.deal, f"Gọi theo dõi báo giá {quote.label}", demo.today + timedelta(days=1 + n % 4),
+                              VN, kind="call", hour=9 + n % 7)
+    step.created_at = step.updated_at = quote.updated_at
+    db.session.add(step)
 
 
 def add_quotes(demo):
     """Every quote story, oldest first (numbers follow the calendar), then the older notifications read."""
     pairs = list(zip(PLANS, _customers(demo)))
     pairs.sort(key=lambda pair: -(pair[0].created or renewal_steps(demo)[0]).total_seconds())
-    for plan, customer in pairs:
-        _play(demo, plan, customer)
+    for n, (plan, customer) in enumerate(pairs):
+        _next_step(demo, _play(demo, plan, customer), n)
     read_before = story_clock(demo) - UNREAD_FOR
     for notification in db.session.scalars(select(Notification).where(Notification.created_at < read_before)):
         notification.read_at = notification.created_at + 2 * HOUR
