@@ -144,6 +144,11 @@ def test_every_status_on_the_admin_quote_list_and_the_manager_waits_for_two(app)
     owners = {user(AN).name, user(BINH).name}
     assert all(name in manager_queue for name in owners)
     assert user(MANAGER).name in page(admin, "/approvals")  # the manager's own quote waits for the admin
+    v2 = db.session.scalar(select(Quote).where(Quote.revision == 2))
+    builder = page(signed_in(app, v2.owner.email), f"/quotes/{v2.id}")
+    assert f"{v2.number} v2" in builder and 'data-status="superseded"' in builder  # its revisions, v1 included
+    sent_back = db.session.scalar(select(Quote).where(Quote.status == "draft", Quote.decision_comment.is_not(None)))
+    assert sent_back.decision_comment in page(signed_in(app, sent_back.owner.email), f"/quotes/{sent_back.id}")
 
 
 def test_renewal_on_today_far_visit_flagged_and_a_long_timeline(app):

@@ -27,6 +27,7 @@ CUSTOMER_IP = "113.161.72.15"  # where the customers accept from: a Vietnamese I
 CUSTOMER_BROWSER = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148"
 UNREAD_FOR = timedelta(hours=36)  # notifications this close to the story clock are left unread
 
+
 def _owner(demo, key):
     return demo.manager if key == "manager" else demo.reps[("an", "binh", "chi").index(key)]
 
