@@ -96,16 +96,16 @@ def add_customers(demo):
                 pass
             tax_codes.add(code)
             customer.tax_code = code
-            customer.email = f"{rng.choice(('lienhe', 'info', 'kinhdoanh'))}@{slug}.vn" if rng.random() < 0.85 else None
+            customer.email = f"{rng.choice(('lienhe', 'info', 'kinhdoanh'))}@{slug}.vn.example" if rng.random() < 0.85 else None
             for n in range(rng.randint(1, 2)):
                 family, given = rng.choice(FAMILY), rng.choice(GIVEN)
                 customer.contacts.append(Contact(
                     name=f"{family} {given}", title=TITLES[0] if n == 0 and rng.random() < 0.5 else rng.choice(TITLES),
-                    phone=mobile(rng), email=f"{fold(given).split()[-1]}.{fold(family)}@{slug}.vn",
+                    phone=mobile(rng), email=f"{fold(given).split()[-1]}.{fold(family)}@{slug}.vn.example",
                     is_primary=n == 0, created_at=created, updated_at=created))
         else:
             words = fold(name).split()
-            customer.email = f"{words[-1]}.{words[1]}{rng.randint(70, 99)}@gmail.com" if rng.random() < 0.8 else None
+            customer.email = f"{words[-1]}.{words[1]}{rng.randint(70, 99)}@gmail.com.example" if rng.random() < 0.8 else None
             if not birthday_done:  # a leap year, so 29 February works too
                 customer.birthday, birthday_done = today.replace(year=rng.choice((1984, 1988, 1992))), True
             elif rng.random() < 0.7:
