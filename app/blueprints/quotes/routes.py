@@ -36,6 +36,11 @@ def format_percent_bp(value):
     return local_number(Decimal(value or 0) / 100)
 
 
+@bp.app_template_global("approval_reasons_for")
+def _approval_reasons_for(quote):
+    return approval_service.approval_reasons_for(quote)
+
+
 @bp.app_template_global("vnd_in_words")
 def _vnd_in_words(amount):
     return vnd_in_words(amount)
@@ -77,6 +82,8 @@ def show(quote_id):
 @signed_in
 def add_line(quote_id):
     quote = load(quote_id)
+    if not service.editable_by(quote, current_user) and quote.status == "pending_approval":
+        return refused(quote, _("This quote waits for approval: only its owner can change it."), 409)
     version, today = request.form.get("version"), local_today()
     try:
         if request.form.get("kind") == "product":
@@ -100,6 +107,8 @@ def add_line(quote_id):
 @signed_in
 def update_line(quote_id, line_id):
     quote = load(quote_id)
+    if not service.editable_by(quote, current_user) and quote.status == "pending_approval":
+        return refused(quote, _("This quote waits for approval: only its owner can change it."), 409)
     line = _line_of(quote, line_id)
     form = LineForm()
     if not form.validate_on_submit():
@@ -117,6 +126,8 @@ def update_line(quote_id, line_id):
 @signed_in
 def remove_line(quote_id, line_id):
     quote = load(quote_id)
+    if not service.editable_by(quote, current_user) and quote.status == "pending_approval":
+        return refused(quote, _("This quote waits for approval: only its owner can change it."), 409)
     line = _line_of(quote, line_id)
     try:
         edited = service.remove_line(quote, request.form.get("version"), line, local_today())
@@ -131,6 +142,8 @@ def remove_line(quote_id, line_id):
 @signed_in
 def move_line(quote_id, line_id):
     quote = load(quote_id)
+    if not service.editable_by(quote, current_user) and quote.status == "pending_approval":
+        return refused(quote, _("This quote waits for approval: only its owner can change it."), 409)
     line = _line_of(quote, line_id)
     step = -1 if request.form.get("direction") == "up" else 1
     try:
@@ -146,6 +159,8 @@ def move_line(quote_id, line_id):
 @signed_in
 def update_terms(quote_id):
     quote = load(quote_id)
+    if not service.editable_by(quote, current_user) and quote.status == "pending_approval":
+        return refused(quote, _("This quote waits for approval: only its owner can change it."), 409)
     form = TermsForm(today=local_today())
     if not form.validate_on_submit():
         if not wants_fragment():
@@ -191,7 +206,8 @@ def builder_context(quote, only_line=None, **overrides):
         line_forms[line.id] = LineForm(formdata=None)
         line_forms[line.id].fill_from(line)
     context = dict(quote=quote, totals=totals, figures=dict(zip([line.id for line in quote.lines], totals.lines)),
-                   line_forms=line_forms, editable=quote.status in service.EDITED_IN_PLACE,
+                   line_forms=line_forms, editable=service.editable_by(quote, current_user),
+                   approval_needs=approval_service.approval_reasons(totals) if quote.status == "draft" else [],
                    revisable=quote.status in service.REVISED_ON_EDIT,
                    can_decide=quote.status == "pending_approval" and approval_service.can_decide(quote, current_user),
                    notice=None, error=None)

@@ -141,6 +141,14 @@ def create_quote(deal, user, today):
     return quote
 
 
+def editable_by(quote, user):
+    """May user change quote in place? Not while it waits for approval, except its owner (whose edit takes it
+    back to draft): the manager reviewing it must not undo the submission by a stray tap."""
+    if quote.status not in EDITED_IN_PLACE:
+        return False
+    return quote.status != "pending_approval" or quote.owner_id == user.id
+
+
 def check_version(quote, expected_version):
     """Raises StaleQuote when quote is no longer at the version the user loaded."""
     if str(quote.version) != str(expected_version):
