@@ -217,7 +217,13 @@ def _message(kind, quote, actor, comment, locale):
 def _notification(user, quote, kind, now, actor=None, comment=None):
     with force_locale(user.locale):
         text = _message(kind, quote, actor, comment, user.locale)
-    return Notification(user_id=user.id, kind=kind, text=text[:500], url=quote_path(quote), created_at=now)
+    # Approved: the owner's next step is sending it, so the notification opens the send page (one tap to send).
+    url = _send_path(quote) if kind == "quote_approved" else quote_path(quote)
+    return Notification(user_id=user.id, kind=kind, text=text[:500], url=url, created_at=now)
+
+
+def _send_path(quote):
+    return current_app.url_map.bind("localhost").build("delivery.send", {"quote_id": quote.id})
 
 
 def _email_owner(quote, kind, manager, comment):
