@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from app.access import signed_in
-from app.blueprints.quotes.forms import FreeLineForm, LineForm, NewQuoteForm, TermsForm, local_number
+from app.blueprints.quotes.forms import FreeLineForm, LineForm, NewQuoteForm, TermsForm, VersionForm, local_number
 from app.extensions import db
 from app.formatting import local_today
 from app.htmx import push_url, redirect_for_htmx, render_page_or_block, reswap, retarget, wants_fragment
@@ -70,6 +70,17 @@ def new():
         flash(_("Quote %(number)s created.", number=quote.label), "success")
         return redirect(url_for("quotes.show", quote_id=quote.id), code=303)
     return render_page_or_block("quotes/new.html", deal=deal, form=form), (400 if form.errors else 200)
+
+
+@bp.route("/quotes/<int:quote_id>/repeat", methods=["POST"])
+@signed_in
+def repeat(quote_id):
+    quote = load(quote_id)
+    if quote.owner_id != current_user.id or not VersionForm().validate_on_submit():
+        abort(404 if quote.owner_id != current_user.id else 400)
+    copy = service.repeat_quote(quote, current_user, local_today())
+    flash(_("Quote %(number)s created with the lines of %(source)s.", number=copy.label, source=quote.label), "success")
+    return redirect(url_for("quotes.show", quote_id=copy.id), code=303)
 
 
 @bp.route("/quotes/<int:quote_id>")

@@ -141,6 +141,23 @@ def create_quote(deal, user, today):
     return quote
 
 
+def repeat_quote(source, user, today):
+    """A new draft (new number) for source's deal with source's lines, discount and terms: "the same again"."""
+    config = current_app.config
+    quote = Quote(deal_id=source.deal_id, customer_id=source.customer_id, owner_id=source.owner_id, revision=1,
+                  status="draft", discount_bp=source.discount_bp,
+                  valid_until=today + timedelta(days=config["QUOTE_VALID_DAYS"]),
+                  payment_terms=source.payment_terms, notes=source.notes)
+    quote.lines = [QuoteLine(position=line.position, product_id=line.product_id, description=line.description,
+                             unit=line.unit, quantity=line.quantity, unit_price_vnd=line.unit_price_vnd,
+                             discount_bp=line.discount_bp, vat_rate=line.vat_rate) for line in source.lines]
+    apply_totals(quote)
+    quote.number = next_number("BG", today)
+    db.session.add(quote)
+    db.session.commit()
+    return quote
+
+
 def editable_by(quote, user):
     """May user change quote in place? Not while it waits for approval, except its owner (whose edit takes it
     back to draft): the manager reviewing it must not undo the submission by a stray tap."""
