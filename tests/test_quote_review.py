@@ -127,3 +127,33 @@ def test_the_owner_still_edits_a_waiting_quote_back_to_draft(client, auth, peopl
     quote = quote_for(rep, discount_bp=1500, status="pending_approval")
     auth.login(rep.email)
     assert 'name="quantity"' in client.get(f"/quotes/{quote.id}").get_data(as_text=True)
+
+
+def test_repeating_a_quote_copies_its_lines_into_a_new_draft_and_only_for_its_owner(client, auth, people):
+    rep, manager = people
+    quote = quote_for(rep, discount_bp=500, status="sent")
+    other = make_user(email="khac@example.vn")
+    auth.login(other.email)
+    assert auth.post(f"/quotes/{quote.id}/repeat", {"version": quote.version}).status_code == 404
+    auth.logout()
+    auth.login(rep.email)
+    answer = auth.post(f"/quotes/{quote.id}/repeat", {"version": quote.version})
+    assert answer.status_code == 303
+    db.session.expire_all()
+    copies = db.session.scalars(db.select(Quote).where(Quote.deal_id == quote.deal_id).order_by(Quote.id)).all()
+    assert len(copies) == 2
+    source, copy = copies
+    assert copy.status == "draft" and copy.number != source.number and copy.discount_bp == 500
+    assert [(l.description, l.quantity, l.unit_price_vnd) for l in copy.lines] == \
+        [(l.description, l.quantity, l.unit_price_vnd) for l in source.lines]
+    assert copy.total_vnd == source.total_vnd and answer.headers["Location"].endswith(f"/quotes/{copy.id}")
+
+
+def test_the_approval_notification_opens_the_send_page(client, auth, people):
+    from app.models import Notification
+    rep, manager = people
+    quote = quote_for(rep, discount_bp=1500, status="pending_approval")
+    auth.login(manager.email)
+    auth.post(f"/quotes/{quote.id}/decide", {"decision": "approve", "version": fresh(quote.id).version})
+    note = db.session.scalar(db.select(Notification).where(Notification.kind == "quote_approved"))
+    assert note.user_id == rep.id and note.url == f"/quotes/{quote.id}/send"
