@@ -157,3 +157,25 @@ def test_the_approval_notification_opens_the_send_page(client, auth, people):
     auth.post(f"/quotes/{quote.id}/decide", {"decision": "approve", "version": fresh(quote.id).version})
     note = db.session.scalar(db.select(Notification).where(Notification.kind == "quote_approved"))
     assert note.user_id == rep.id and note.url == f"/quotes/{quote.id}/send"
+
+
+def test_the_picker_shows_the_reps_often_quoted_products_before_typing(client, auth, people):
+    from tests.factories import make_product
+    rep, _manager = people
+    often = make_product(sku="OFT-1", name="Máy lạnh hay bán", price_vnd=9_000_000)
+    rare = make_product(sku="OFT-2", name="Máy sấy ít bán", price_vnd=3_000_000)
+    make_product(sku="OFT-3", name="Chưa từng báo giá", price_vnd=1_000_000)
+    deal = make_deal(make_customer(rep), "consulting")
+    for _ in range(2):
+        make_quote(deal, lines=[{"description": often.name, "quantity": 1, "unit_price_vnd": 1, "product_id": often.id}])
+    make_quote(deal, lines=[{"description": rare.name, "quantity": 1, "unit_price_vnd": 1, "product_id": rare.id}])
+    other = make_user(email="khac2@example.vn")
+    make_quote(make_deal(make_customer(other), "consulting"),
+               lines=[{"description": "x", "quantity": 1, "unit_price_vnd": 1, "product_id": rare.id}] * 3)
+    draft = make_quote(deal)
+    auth.login(rep.email)
+    page = client.get(f"/quotes/{draft.id}").get_data(as_text=True)
+    results = page[page.index('id="product-results"'):]
+    results = results[:results.index("</ul>")]
+    assert "Hay báo giá" in results and "Chưa từng báo giá" not in results
+    assert results.index("Máy lạnh hay bán") < results.index("Máy sấy ít bán")  # most quoted (by this rep) first

@@ -226,7 +226,8 @@ def builder_context(quote, only_line=None, **overrides):
         terms_form = TermsForm(formdata=None)
         terms_form.fill_from(quote)
         context.update(terms_form=terms_form, free_form=FreeLineForm(formdata=None),
-                       revisions=service.revisions_of(quote), latest=service.latest_revision(quote))
+                       revisions=service.revisions_of(quote), latest=service.latest_revision(quote),
+                       often_quoted=service.often_quoted_products(current_user) if context["editable"] else [])
     context.update(overrides)
     return context
 

@@ -141,6 +141,18 @@ def create_quote(deal, user, today):
     return quote
 
 
+def often_quoted_products(user, limit=6):
+    """The active products user quoted most often (then most recently): the picker shows them before typing."""
+    from sqlalchemy import func
+
+    from app.models import Product
+
+    stmt = (select(Product).join(QuoteLine, QuoteLine.product_id == Product.id).join(Quote, Quote.id == QuoteLine.quote_id)
+            .where(Quote.owner_id == user.id, Product.active.is_(True)).group_by(Product.id)
+            .order_by(func.count(QuoteLine.id).desc(), func.max(Quote.created_at).desc(), Product.id).limit(limit))
+    return db.session.scalars(stmt).all()
+
+
 def repeat_quote(source, user, today):
     """A new draft (new number) for source's deal with source's lines, discount and terms: "the same again"."""
     config = current_app.config
