@@ -24,7 +24,11 @@ PASSWORD = "bench-password"
 REP, MANAGER = "rep1@bench.fieldcrm.vn", "manager1@bench.fieldcrm.vn"
 MAIN_PAGES = [("Login", "/login"), ("Today", "/"), ("Pipeline", "/pipeline"), ("Customers", "/customers"),
               ("Customer card", None), ("Quotes", "/quotes"), ("More", "/more")]
-TAP_BUDGETS = {"find a customer and open the card": 3, "log a call note from Today": 3, "move a deal to the next stage": 2}
+TAP_BUDGETS = {"find a customer and open the card": 3, "log a call note from Today": 3, "move a deal to the next stage": 2,
+               # the quote journeys of issue 20 (tests/e2e/test_quote_taps_journey.py)
+               "quote: 3 catalogue lines, submitted": 10, "quote: 3 catalogue lines + 1 free line, submitted": 13,
+               "quote: repeat the last one, submitted": 4, "approve a quote from Today": 2,
+               "send an approved quote from the notification": 2}
 SCALING_GOAL = 1.3
 SCALING_NOISE_MS = 1.0  # below this, a difference of p95s is scheduling jitter on 2 cores, not cost
 

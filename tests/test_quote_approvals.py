@@ -167,7 +167,7 @@ def test_a_manager_approves_a_team_quote_and_the_owner_is_notified(client, auth,
     saved = fresh(quote.id)
     assert (saved.status, saved.decided_by_id, saved.decision_comment) == ("approved", manager.id, "OK, chốt nhanh")
     [note] = notifications(rep)
-    assert note.kind == "quote_approved" and "Phạm Thu Hà" in note.text and note.url == f"/quotes/{quote.id}"
+    assert note.kind == "quote_approved" and "Phạm Thu Hà" in note.text and note.url == f"/quotes/{quote.id}/send"
 
 
 def test_a_manager_rejects_with_a_comment_and_the_quote_goes_back_to_draft(client, auth, rep, manager):

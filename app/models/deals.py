@@ -95,7 +95,7 @@ def _keep_search_text(_mapper, _connection, deal):
 
 
 class DealStageChange(db.Model):
-    """One move of a deal between stages, kept for cycle-time KPIs."""
+    """One move of a deal between stages, kept for cycle-time KPIs (and the value change that came with it)."""
 
     __tablename__ = "deal_stage_changes"
     __table_args__ = (Index("ix_deal_stage_changes_deal_changed", "deal_id", "changed_at"),)
@@ -106,6 +106,9 @@ class DealStageChange(db.Model):
     to_stage_id: Mapped[int] = mapped_column(ForeignKey("stages.id", ondelete="RESTRICT"), index=True)
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when the move also changed the deal's value (won from an accepted quote: its amount before VAT).
+    value_before_vnd: Mapped[int | None] = mapped_column(BigInteger)
+    value_after_vnd: Mapped[int | None] = mapped_column(BigInteger)
 
     deal = relationship(Deal)
     from_stage = relationship(Stage, foreign_keys=[from_stage_id])

@@ -24,6 +24,11 @@ class TapCounter:
         locator.press_sequentially(text)
         self.keys += len(text)
 
+    def keyboard(self, text, delay=0):
+        """Type into whatever has the focus now (no tap first): proves the app kept the focus where it belongs."""
+        self.page.keyboard.type(text, delay=delay)
+        self.keys += len(text)
+
     def press(self, locator, key):
         locator.press(key)
         self.keys += 1

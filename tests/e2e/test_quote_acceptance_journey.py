@@ -42,7 +42,7 @@ def test_rep_sends_customer_accepts_deal_won_contract_pdf(page, browser, browser
     page.goto(f"/quotes/{quote.id}")
     page.locator("#quote-delivery").get_by_role("link", name=re.compile("Gửi cho khách hàng|Send to customer")).tap()
     expect(page).to_have_url(re.compile(rf"/quotes/{quote.id}/send$"))
-    expect(page.locator("#to_email")).to_have_value(CUSTOMER_EMAIL)  # the primary contact's address
+    expect(page.locator(f'input[name=to_email][value="{CUSTOMER_EMAIL}"]')).to_be_checked()  # the primary contact's
     page.locator("form.send-form button[type=submit]").tap()
     expect(page).to_have_url(re.compile(rf"/quotes/{quote.id}$"))
     expect(page.locator("#quote-delivery .send-state-sent")).to_contain_text(CUSTOMER_EMAIL)

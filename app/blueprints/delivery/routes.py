@@ -62,10 +62,10 @@ def recipients_of(customer):
 
 
 def _default_message(quote):
+    """The rep's own words; the e-mail adds the greeting (the chosen contact's name), the link and the PDF."""
     with in_locale(documents.document_locale()):
-        return _("Dear %(customer)s,\n\nPlease find attached our quote %(number)s. You can read it and accept it "
-                 "online with the link below.\n\nBest regards,\n%(name)s", customer=quote.customer.name,
-                 number=quote.label, name=current_user.name)
+        return _("Thank you for your interest. Please reply to this e-mail or call me with any question.\n\n"
+                 "Best regards,\n%(name)s", name=current_user.name)
 
 
 @bp.route("/quotes/<int:quote_id>/send", methods=["GET", "POST"])
@@ -74,15 +74,20 @@ def send(quote_id):
     quote = _quote_or_404(quote_id)
     today = local_today()
     recipients = recipients_of(quote.customer)
-    form = SendQuoteForm(data={"to_email": quote.recipient_email or (recipients[0][0] if recipients else ""),
-                               "message": _default_message(quote)})
+    chosen = quote.recipient_email or (recipients[0][0] if recipients else "")
+    if recipients and chosen not in {email for email, _label in recipients}:  # sent before to a typed address
+        data = {"to_email": "", "other_email": chosen}
+    else:
+        data = {"to_email": chosen}
+    # A post is read as sent: no pre-chosen contact may stand in for a choice the form did not carry.
+    form = SendQuoteForm() if request.method == "POST" else SendQuoteForm(data={**data, "message": _default_message(quote)})
     if form.validate_on_submit():
         try:
-            delivery.send_quote(quote, current_user, form.to_email.data, form.message.data, today)
+            delivery.send_quote(quote, current_user, form.recipient, form.message.data, today)
         except delivery.SendRefused as refused:
             return render_page_or_block("delivery/send.html", quote=quote, form=form, recipients=recipients,
                                         refusal=refused.message), 409
-        flash(_("Sending quote %(number)s to %(email)s…", number=quote.label, email=form.to_email.data), "success")
+        flash(_("Sending quote %(number)s to %(email)s…", number=quote.label, email=form.recipient), "success")
         return redirect(url_for("quotes.show", quote_id=quote.id), code=303)
     refusal = delivery.send_refusal(quote, today)
     return render_page_or_block("delivery/send.html", quote=quote, form=form, recipients=recipients,

@@ -8,7 +8,7 @@ from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from app.access import signed_in
-from app.blueprints.quotes.forms import FreeLineForm, LineForm, NewQuoteForm, TermsForm, local_number
+from app.blueprints.quotes.forms import FreeLineForm, LineForm, NewQuoteForm, TermsForm, VersionForm, local_number
 from app.extensions import db
 from app.formatting import local_today
 from app.htmx import push_url, redirect_for_htmx, render_page_or_block, reswap, retarget, wants_fragment
@@ -34,6 +34,11 @@ def format_quantity(value):
 def format_percent_bp(value):
     """Basis points as a percentage without trailing zeros: 1250 → "12,5" (vi)."""
     return local_number(Decimal(value or 0) / 100)
+
+
+@bp.app_template_global("approval_reasons_for")
+def _approval_reasons_for(quote):
+    return approval_service.approval_reasons_for(quote)
 
 
 @bp.app_template_global("vnd_in_words")
@@ -67,6 +72,17 @@ def new():
     return render_page_or_block("quotes/new.html", deal=deal, form=form), (400 if form.errors else 200)
 
 
+@bp.route("/quotes/<int:quote_id>/repeat", methods=["POST"])
+@signed_in
+def repeat(quote_id):
+    quote = load(quote_id)
+    if quote.owner_id != current_user.id or not VersionForm().validate_on_submit():
+        abort(404 if quote.owner_id != current_user.id else 400)
+    copy = service.repeat_quote(quote, current_user, local_today())
+    flash(_("Quote %(number)s created with the lines of %(source)s.", number=copy.label, source=quote.label), "success")
+    return redirect(url_for("quotes.show", quote_id=copy.id), code=303)
+
+
 @bp.route("/quotes/<int:quote_id>")
 @signed_in
 def show(quote_id):
@@ -77,6 +93,8 @@ def show(quote_id):
 @signed_in
 def add_line(quote_id):
     quote = load(quote_id)
+    if not service.editable_by(quote, current_user) and quote.status == "pending_approval":
+        return refused(quote, _("This quote waits for approval: only its owner can change it."), 409)
     version, today = request.form.get("version"), local_today()
     try:
         if request.form.get("kind") == "product":
@@ -100,6 +118,8 @@ def add_line(quote_id):
 @signed_in
 def update_line(quote_id, line_id):
     quote = load(quote_id)
+    if not service.editable_by(quote, current_user) and quote.status == "pending_approval":
+        return refused(quote, _("This quote waits for approval: only its owner can change it."), 409)
     line = _line_of(quote, line_id)
     form = LineForm()
     if not form.validate_on_submit():
@@ -117,6 +137,8 @@ def update_line(quote_id, line_id):
 @signed_in
 def remove_line(quote_id, line_id):
     quote = load(quote_id)
+    if not service.editable_by(quote, current_user) and quote.status == "pending_approval":
+        return refused(quote, _("This quote waits for approval: only its owner can change it."), 409)
     line = _line_of(quote, line_id)
     try:
         edited = service.remove_line(quote, request.form.get("version"), line, local_today())
@@ -131,6 +153,8 @@ def remove_line(quote_id, line_id):
 @signed_in
 def move_line(quote_id, line_id):
     quote = load(quote_id)
+    if not service.editable_by(quote, current_user) and quote.status == "pending_approval":
+        return refused(quote, _("This quote waits for approval: only its owner can change it."), 409)
     line = _line_of(quote, line_id)
     step = -1 if request.form.get("direction") == "up" else 1
     try:
@@ -146,6 +170,8 @@ def move_line(quote_id, line_id):
 @signed_in
 def update_terms(quote_id):
     quote = load(quote_id)
+    if not service.editable_by(quote, current_user) and quote.status == "pending_approval":
+        return refused(quote, _("This quote waits for approval: only its owner can change it."), 409)
     form = TermsForm(today=local_today())
     if not form.validate_on_submit():
         if not wants_fragment():
@@ -191,7 +217,8 @@ def builder_context(quote, only_line=None, **overrides):
         line_forms[line.id] = LineForm(formdata=None)
         line_forms[line.id].fill_from(line)
     context = dict(quote=quote, totals=totals, figures=dict(zip([line.id for line in quote.lines], totals.lines)),
-                   line_forms=line_forms, editable=quote.status in service.EDITED_IN_PLACE,
+                   line_forms=line_forms, editable=service.editable_by(quote, current_user),
+                   approval_needs=approval_service.approval_reasons(totals) if quote.status == "draft" else [],
                    revisable=quote.status in service.REVISED_ON_EDIT,
                    can_decide=quote.status == "pending_approval" and approval_service.can_decide(quote, current_user),
                    notice=None, error=None)
@@ -199,7 +226,8 @@ def builder_context(quote, only_line=None, **overrides):
         terms_form = TermsForm(formdata=None)
         terms_form.fill_from(quote)
         context.update(terms_form=terms_form, free_form=FreeLineForm(formdata=None),
-                       revisions=service.revisions_of(quote), latest=service.latest_revision(quote))
+                       revisions=service.revisions_of(quote), latest=service.latest_revision(quote),
+                       often_quoted=service.often_quoted_products(current_user) if context["editable"] else [])
     context.update(overrides)
     return context
 

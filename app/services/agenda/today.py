@@ -54,6 +54,7 @@ class AgendaItem:
     deal_id: int | None = None
     activity_kind: str | None = None  # call, visit, task … (activities only)
     flag: str | None = None  # "stale" deal, "viewed" quote, "contact" birthday …
+    record: object = None  # approvals only: the Quote, with its customer, owner and lines (the card shows them)
 
     @property
     def url(self):
@@ -218,19 +219,17 @@ def _count_totals(sections, params):
 
 
 def _approvals(user):
-    """Quotes user may decide (managers: their team's; admins: all), oldest submission first."""
-    from app.services.quotes.approvals import awaiting_conditions
+    """Quotes user may decide (managers: their team's; admins: all), oldest submission first, each with its
+    Quote: the card on Today shows the customer, the total and the rules broken, and decides in place."""
+    from app.services.quotes.approvals import awaiting_conditions, awaiting_decision
 
-    conditions = awaiting_conditions(user)
-    stmt = (select(Quote.id, Quote.number, Quote.submitted_at, Quote.customer_id, Quote.deal_id, Customer.name,
-                   User.name.label("owner_name"))
-            .join(Customer, Customer.id == Quote.customer_id).join(User, User.id == Quote.owner_id)
-            .where(*conditions).order_by(Quote.submitted_at, Quote.id))
-    items = [AgendaItem("approval", r.id, r.number, f"{r.name} · {r.owner_name}", r.submitted_at, r.customer_id,
-                        deal_id=r.deal_id) for r in db.session.execute(stmt.limit(SECTION_LIMIT))]
+    quotes = awaiting_decision(user, limit=SECTION_LIMIT)
+    items = [AgendaItem("approval", quote.id, quote.number, f"{quote.customer.name} · {quote.owner.name}",
+                        quote.submitted_at, quote.customer_id, deal_id=quote.deal_id, record=quote) for quote in quotes]
     total = len(items)
     if total == SECTION_LIMIT:
-        total = db.session.scalar(select(func.count(Quote.id)).join(User, User.id == Quote.owner_id).where(*conditions))
+        total = db.session.scalar(select(func.count(Quote.id)).join(User, User.id == Quote.owner_id)
+                                  .where(*awaiting_conditions(user)))
     return Section("approvals", items, total)
 
 

@@ -29,9 +29,10 @@ class MoveRefused(ValueError):
         self.code = code
 
 
-def move_deal(deal, to_stage, actor, expected_version, lost_reason=None, now=None):
+def move_deal(deal, to_stage, actor, expected_version, lost_reason=None, now=None, value_vnd=None):
     """Move deal to to_stage for actor, if nobody changed it since expected_version; returns the change or None.
 
+    value_vnd: the deal's new value, set and recorded with the move (an accepted quote's amount before VAT).
     Lost needs a reason. Won makes the customer a customer and gives the owner a hand-over task.
     Raises StaleVersion or MoveRefused; nothing is written then.
     """
@@ -44,6 +45,9 @@ def move_deal(deal, to_stage, actor, expected_version, lost_reason=None, now=Non
     if to_stage.is_lost and not reason:
         raise MoveRefused("lost_reason_required")
     change = DealStageChange(deal=deal, from_stage_id=deal.stage_id, to_stage=to_stage, changed_by_id=actor.id, changed_at=now)
+    if value_vnd is not None and value_vnd != deal.value_vnd:
+        change.value_before_vnd, change.value_after_vnd = deal.value_vnd, int(value_vnd)
+        deal.value_vnd = int(value_vnd)
     db.session.add(change)
     deal.stage = to_stage
     deal.stage_entered_at = now

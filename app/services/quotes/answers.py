@@ -134,8 +134,12 @@ def accept_quote(quote, name, ip, user_agent, today, now=None, email_contract=Tr
                                    total=format_vnd(quote.total_vnd, locale)), contract_path)
     won = db.session.scalar(select(Stage).where(Stage.is_won.is_(True)).order_by(Stage.position).limit(1))
     try:
-        moved = won is not None and move_deal(quote.deal, won, CUSTOMER, quote.deal.version, now=now) is not None
+        # Won revenue is the accepted amount before VAT (after the line and quote discounts): VAT is not ours.
+        moved = won is not None and move_deal(quote.deal, won, CUSTOMER, quote.deal.version, now=now,
+                                              value_vnd=quote.subtotal_vnd - quote.discount_vnd) is not None
         if not moved:
+            if won is not None:  # already Won by hand: the value still becomes what was accepted
+                quote.deal.value_vnd = quote.subtotal_vnd - quote.discount_vnd
             db.session.commit()
     except (StaleVersion, StaleDataError):
         db.session.rollback()  # move_deal has rolled back already when it raised StaleVersion

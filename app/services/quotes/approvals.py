@@ -3,6 +3,8 @@
 A quote over the rules (a discount above max_discount_bp, or a total above max_total_vnd) waits for a
 manager of its owner's team (or an admin); under them it is approved when submitted. Nobody decides their own.
 """
+from dataclasses import dataclass
+
 from flask import current_app
 from flask_babel import force_locale, gettext
 from sqlalchemy import func, select
@@ -14,7 +16,7 @@ from app.formatting import format_vnd
 from app.models import Notification, Quote, Setting, User
 from app.models.base import utcnow
 from app.services.common.sessions import commit_keeping_loaded
-from app.services.quotes.pricing import apply_totals
+from app.services.quotes.pricing import apply_totals, price
 from app.services.quotes.editing import QuoteRefused, StaleQuote, check_version, clear_decision, quote_path
 from app.services.common.scope import visible_owner_condition
 
@@ -82,10 +84,35 @@ def save_approval_rules(max_discount_bp, max_total_vnd, admin):
     return setting
 
 
+@dataclass(frozen=True)
+class RuleBroken:
+    """One approval rule a quote breaks: "discount" (basis points) or "total" (đồng), its figure and the limit."""
+
+    rule: str
+    actual: int
+    limit: int
+
+
+def approval_reasons(totals, rules=None):
+    """The rules totals break, [] when a rep may give them alone: the one test the builder's warning, the
+    submission and the manager's card all use."""
+    rules = rules or approval_rules()
+    reasons = []
+    if totals.max_discount_bp > rules["max_discount_bp"]:
+        reasons.append(RuleBroken("discount", totals.max_discount_bp, rules["max_discount_bp"]))
+    if totals.total_vnd > rules["max_total_vnd"]:
+        reasons.append(RuleBroken("total", totals.total_vnd, rules["max_total_vnd"]))
+    return reasons
+
+
+def approval_reasons_for(quote, rules=None):
+    """The rules a quote's stored lines and discount break."""
+    return approval_reasons(price(quote.lines, quote.discount_bp), rules)
+
+
 def needs_approval(totals, rules=None):
     """True when a line or quote discount, or the grand total, is above what a rep may give alone."""
-    rules = rules or approval_rules()
-    return totals.max_discount_bp > rules["max_discount_bp"] or totals.total_vnd > rules["max_total_vnd"]
+    return bool(approval_reasons(totals, rules))
 
 
 # --- submitting and deciding ----------------------------------------------------------------------
@@ -192,7 +219,13 @@ def _message(kind, quote, actor, comment, locale):
 def _notification(user, quote, kind, now, actor=None, comment=None):
     with force_locale(user.locale):
         text = _message(kind, quote, actor, comment, user.locale)
-    return Notification(user_id=user.id, kind=kind, text=text[:500], url=quote_path(quote), created_at=now)
+    # Approved: the owner's next step is sending it, so the notification opens the send page (one tap to send).
+    url = _send_path(quote) if kind == "quote_approved" else quote_path(quote)
+    return Notification(user_id=user.id, kind=kind, text=text[:500], url=url, created_at=now)
+
+
+def _send_path(quote):
+    return current_app.url_map.bind("localhost").build("delivery.send", {"quote_id": quote.id})
 
 
 def _email_owner(quote, kind, manager, comment):

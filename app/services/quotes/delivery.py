@@ -145,7 +145,7 @@ def deliver_quote_email(quote_id, token, message, retries_left):
         with in_locale(document_locale()):
             subject = gettext("Quote %(number)s from %(company)s", number=quote.label,
                               company=current_app.config["COMPANY_NAME"])
-            context = dict(quote=quote, link=link, message=message, company=company(),
+            context = dict(quote=quote, link=link, message=message, company=company(), greeting=greeting_for(quote, message),
                            valid_until=quote.valid_until.strftime("%d/%m/%Y"),
                            total=format_vnd(quote.total_vnd, document_locale()))
             text = render_template("email/quote.txt", **context)
@@ -159,6 +159,27 @@ def deliver_quote_email(quote_id, token, message, retries_left):
         raise
     _record_send(quote_id, send_state="sent", send_error=None)
     return True
+
+
+HONORIFICS = ("anh", "chị", "ông", "bà", "cô", "chú", "em")
+
+
+def greeting_for(quote, message=""):
+    """The e-mail's first line: the contact it goes to by name ("Kính gửi anh/chị Trần Chi,"), else the customer.
+
+    Call inside the document's locale. A contact saved as "Chị Trần Chi" is greeted without the doubled title;
+    a message that opens with its own greeting gets none ("" then).
+    """
+    if (message or "").lstrip().lower().startswith(("kính gửi", "dear ")):
+        return ""
+    email = (quote.recipient_email or "").lower()
+    contact = next((c for c in quote.customer.contacts if c.email and c.email.lower() == email), None)
+    if contact is None:
+        return gettext("Dear %(customer)s,", customer=quote.customer.name)
+    words = contact.name.split()
+    if len(words) > 1 and words[0].lower() in HONORIFICS:
+        words = words[1:]
+    return gettext("Dear Mr/Ms %(name)s,", name=" ".join(words))
 
 
 def send_progress(quote):

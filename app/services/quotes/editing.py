@@ -141,6 +141,43 @@ def create_quote(deal, user, today):
     return quote
 
 
+def often_quoted_products(user, limit=6):
+    """The active products user quoted most often (then most recently): the picker shows them before typing."""
+    from sqlalchemy import func
+
+    from app.models import Product
+
+    stmt = (select(Product).join(QuoteLine, QuoteLine.product_id == Product.id).join(Quote, Quote.id == QuoteLine.quote_id)
+            .where(Quote.owner_id == user.id, Product.active.is_(True)).group_by(Product.id)
+            .order_by(func.count(QuoteLine.id).desc(), func.max(Quote.created_at).desc(), Product.id).limit(limit))
+    return db.session.scalars(stmt).all()
+
+
+def repeat_quote(source, user, today):
+    """A new draft (new number) for source's deal with source's lines, discount and terms: "the same again"."""
+    config = current_app.config
+    quote = Quote(deal_id=source.deal_id, customer_id=source.customer_id, owner_id=source.owner_id, revision=1,
+                  status="draft", discount_bp=source.discount_bp,
+                  valid_until=today + timedelta(days=config["QUOTE_VALID_DAYS"]),
+                  payment_terms=source.payment_terms, notes=source.notes)
+    quote.lines = [QuoteLine(position=line.position, product_id=line.product_id, description=line.description,
+                             unit=line.unit, quantity=line.quantity, unit_price_vnd=line.unit_price_vnd,
+                             discount_bp=line.discount_bp, vat_rate=line.vat_rate) for line in source.lines]
+    apply_totals(quote)
+    quote.number = next_number("BG", today)
+    db.session.add(quote)
+    db.session.commit()
+    return quote
+
+
+def editable_by(quote, user):
+    """May user change quote in place? Not while it waits for approval, except its owner (whose edit takes it
+    back to draft): the manager reviewing it must not undo the submission by a stray tap."""
+    if quote.status not in EDITED_IN_PLACE:
+        return False
+    return quote.status != "pending_approval" or quote.owner_id == user.id
+
+
 def check_version(quote, expected_version):
     """Raises StaleQuote when quote is no longer at the version the user loaded."""
     if str(quote.version) != str(expected_version):
