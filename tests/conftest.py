@@ -3,6 +3,9 @@ import contextvars
 import os
 import re
 import threading
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
@@ -14,6 +17,68 @@ from app import create_app
 from app.extensions import db, limiter
 
 PASSWORD = "correct-horse-42"
+CLOCK_SITE = Path(__file__).with_name("clock_site")  # its sitecustomize.py shifts the clock of subprocesses
+_session_clock = None
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("fieldcrm clock", "run the whole suite on a shifted clock (tests must pass on any date)")
+    group.addoption("--clock-shift", default=None, metavar="N[dhms]",
+                    help="move the clock N days/hours/minutes/seconds ahead (400d; -2h) for the whole run")
+    group.addoption("--clock-start", default=None, metavar="ISO",
+                    help="start the run's clock at this moment (2028-02-29T23:50+07:00); it then ticks on")
+
+
+def _parse_shift(text):
+    units = {"d": "days", "h": "hours", "m": "minutes", "s": "seconds"}
+    match = re.fullmatch(r"\s*([+-]?\d+(?:\.\d+)?)\s*([dhms]?)\s*", text or "")
+    if not match:
+        raise pytest.UsageError(f"--clock-shift: expected N followed by d, h, m or s (400d), not {text!r}")
+    return timedelta(**{units[match.group(2) or "s"]: float(match.group(1))})
+
+
+def _parse_start(text):
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise pytest.UsageError(f"--clock-start: expected an ISO date-time (2028-02-29T23:50+07:00), not {text!r}")
+    if moment.tzinfo is None:
+        raise pytest.UsageError("--clock-start: give the UTC offset too (2028-02-29T23:50+07:00)")
+    return moment
+
+
+def pytest_configure(config):
+    """With --clock-shift/--clock-start, the whole run (and every Python subprocess it starts) lives on a
+    moved clock that keeps ticking; started here, before any app, session cookie or token exists."""
+    global _session_clock
+    shift, start = config.getoption("--clock-shift"), config.getoption("--clock-start")
+    if shift and start:
+        raise pytest.UsageError("--clock-shift and --clock-start cannot be combined")
+    if not (shift or start):
+        return
+    import time_machine
+
+    now = time.time()
+    offset = _parse_shift(shift).total_seconds() if shift else _parse_start(start).timestamp() - now
+    os.environ["FIELDCRM_CLOCK_OFFSET"] = repr(offset)
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(CLOCK_SITE), os.environ.get("PYTHONPATH")]))
+    _session_clock = time_machine.travel(now + offset, tick=True)
+    _session_clock.start()
+
+
+def pytest_unconfigure(config):
+    global _session_clock
+    if _session_clock is not None:
+        _session_clock.stop()
+        _session_clock = None
+
+
+def pytest_report_header(config):
+    if _session_clock is not None:
+        from datetime import timezone
+
+        return f"shifted clock: the run starts at {datetime.now(timezone.utc).isoformat(timespec='seconds')} (UTC)"
+    return None
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|"X-CSRFToken": "([^"]+)"|name="csrf_token" value="([^"]+)"')
 
 

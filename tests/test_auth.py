@@ -219,16 +219,22 @@ def test_sign_out_deletes_the_remember_me_cookie(client, auth):
 
 def test_with_redis_every_worker_shares_the_sign_in_counter(tmp_path, monkeypatch):
     """REDIS_URL switches rate-limit storage to Redis; two app instances (workers) see one count."""
+    import uuid
+
     import redis
 
     from app import create_app
     from app.extensions import limiter
 
     url = "redis://127.0.0.1:6379/15"
-    redis.Redis.from_url(url).flushdb()
+    # Runs of the suite may share this Redis at the same moment (the shifted-clock runs of scripts/run-tests.sh
+    # run side by side): this run's counters live under its own prefix, and only they are deleted afterwards.
+    prefix = f"fieldcrm-test-{uuid.uuid4().hex}"
+    store = redis.Redis.from_url(url)
     monkeypatch.setenv("REDIS_URL", url)
     workers = [create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/r.db",
-                           "WTF_CSRF_ENABLED": False, "LOGIN_RATE_LIMIT": "3 per minute"}) for _ in range(2)]
+                           "WTF_CSRF_ENABLED": False, "LOGIN_RATE_LIMIT": "3 per minute",
+                           "RATELIMIT_KEY_PREFIX": prefix}) for _ in range(2)]
     assert workers[0].config["RATELIMIT_STORAGE_URI"] == url
     with workers[0].app_context():
         from app.extensions import db
@@ -238,8 +244,10 @@ def test_with_redis_every_worker_shares_the_sign_in_counter(tmp_path, monkeypatc
         codes = [workers[n % 2].test_client().post("/login", data={"email": "x@example.vn", "password": "wrong-pw"}).status_code
                  for n in range(4)]
         assert codes == [400, 400, 400, 429]
+        assert list(store.scan_iter(f"*{prefix}*"))  # the counters really were in Redis, under this run's prefix
     finally:
-        redis.Redis.from_url(url).flushdb()
+        for key in store.scan_iter(f"*{prefix}*"):
+            store.delete(key)
         monkeypatch.delenv("REDIS_URL")
         # The limiter is one object: give it back in-memory storage for the rest of the suite.
         create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/r.db"})

@@ -255,8 +255,8 @@ def test_braces_and_markup_in_a_name_stay_literal_text_in_the_greeting(client, a
     (task,) = tasks(rep)
     assert task.body == "Chúc mừng {rep} {name.__class__} <script>! — Nguyễn Văn An"
     assert task.subject == "Happy birthday to {rep} {name.__class__} <script>"
-    auth.login(rep.email)
-    with travel(MONDAY):
+    with travel(MONDAY):  # signed in on that day too: a session cookie dated after the request is refused
+        auth.login(rep.email)
         page = client.get(f"/customers/{customer.id}").get_data(as_text=True)
     assert "Chúc mừng {rep} {name.__class__} &lt;script&gt;! — Nguyễn Văn An" in page and "<script>!" not in page
 

@@ -188,8 +188,9 @@ def test_smtp_down_the_reminder_is_retried_and_sent_exactly_once(app, rep, smtp_
     assert retry.retries == app.config["JOBS_RETRIES"] - 1
     smtp_sink.start()
     run_at(MONDAY + timedelta(days=4, minutes=15))  # a pass meanwhile queues nothing new
-    huey.execute(retry, timestamp=retry.eta)
-    huey.execute(retry, timestamp=retry.eta)  # delivered twice by the queue: mailed once
+    with travel(MONDAY + timedelta(days=4, minutes=16)):  # the retry runs then, not at today's date (quote expired)
+        huey.execute(retry, timestamp=retry.eta)
+        huey.execute(retry, timestamp=retry.eta)  # delivered twice by the queue: mailed once
     assert len(reminders(smtp_sink)) == 1 and len(tasks(rep, kind="email")) == 1
     assert db.session.get(Quote, quote.id).status == "sent" and detail_notes(reminder_log().detail)["tries"] == 2
 
