@@ -1,18 +1,20 @@
 """FieldCRM: the application factory."""
 import os
 
-from flask import Flask, request, session
+from flask import Flask, Request, request, session
 from werkzeug.routing import IntegerConverter
 from flask_login import current_user
 
 from app import access, formatting, htmx, labels
 from app.config import defaults, load_or_create_secret_key
+from app.forms import BoundedArgs
 from app.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
 
 def create_app(test_config=None):
     """Create and configure an instance of FieldCRM."""
     app = Flask(__name__, instance_relative_config=True)
+    app.request_class = AppRequest
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(defaults(app.instance_path))
     if test_config is None:
@@ -56,6 +58,12 @@ class BoundedIntConverter(IntegerConverter):
     def __init__(self, map, *args, **kwargs):
         kwargs.setdefault("max", 2**63 - 1)
         super().__init__(map, *args, **kwargs)
+
+
+class AppRequest(Request):
+    """request.args and request.form refuse integers no database column can hold (app.forms.BoundedArgs)."""
+
+    parameter_storage_class = BoundedArgs
 
 
 def select_locale():

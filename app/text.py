@@ -21,6 +21,36 @@ def one_line(value):
     return _CONTROLS.sub("", _LINE_BREAKS.sub(" ", value)).strip()
 
 
+_MULTI_LINE_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def multi_line(value):
+    """A multi-line value as stored: CRLF and CR become LF, NUL and other control characters except LF
+    and tab are dropped, surrounding spaces removed. Non-strings pass through unchanged."""
+    if not isinstance(value, str):
+        return value
+    return _MULTI_LINE_CONTROLS.sub("", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
+
+
+DB_INT_MIN, DB_INT_MAX = -(2**63), 2**63 - 1  # what SQLite INTEGER and PostgreSQL BIGINT hold
+
+
+def db_int(text):
+    """An id typed as ASCII digits (an optional leading "-") that a database column can hold, else None.
+
+    "²" is a digit to str.isdigit() yet int() refuses it, and 2**63 overflows the driver: both are None.
+    """
+    if isinstance(text, int) and not isinstance(text, bool):
+        return text if DB_INT_MIN <= text <= DB_INT_MAX else None
+    if not isinstance(text, str) or len(text) > 20:
+        return None
+    digits = text[1:] if text.startswith("-") else text
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    value = int(text)
+    return value if DB_INT_MIN <= value <= DB_INT_MAX else None
+
+
 def fold(text):
     """Lower-case text with diacritics removed and đ→d: "Đức Hưng" → "duc hung".
 

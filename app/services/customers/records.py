@@ -25,7 +25,7 @@ from app.services.customers.dedup import likely_duplicates
 from app.services.common.scope import users_visible_to, visible_owner_condition, visible_to
 from app.services.common.search import customer_text_conditions
 from app.services.pipeline.stages import stages
-from app.text import format_phone
+from app.text import db_int, format_phone
 
 PAGE_SIZE = 20
 MAX_PAGE = 500
@@ -220,9 +220,9 @@ def parse_timeline_cursor(text):
         when = datetime.fromisoformat(stamp)
     except ValueError:
         return None
-    if when.tzinfo is None or len(key) < 2 or key[0] not in "as" or not key[1:].isdigit():
+    if when.tzinfo is None or len(key) < 2 or key[0] not in "as" or db_int(key[1:]) is None:
         return None
-    return when, 1 if key[0] == "a" else 0, int(key[1:])
+    return when, 1 if key[0] == "a" else 0, db_int(key[1:])
 
 
 def _after(time_column, id_column, rank, cursor):
