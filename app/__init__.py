@@ -1,7 +1,7 @@
 """FieldCRM: the application factory."""
 import os
 
-from flask import Flask, Request, request, session
+from flask import Flask, request, session
 from werkzeug.routing import IntegerConverter
 from flask_login import current_user
 
@@ -14,7 +14,6 @@ from app.extensions import babel, compress, csrf, db, limiter, login_manager, mi
 def create_app(test_config=None):
     """Create and configure an instance of FieldCRM."""
     app = Flask(__name__, instance_relative_config=True)
-    app.request_class = AppRequest
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(defaults(app.instance_path))
     if test_config is None:
@@ -33,6 +32,7 @@ def create_app(test_config=None):
 
     app.session_interface = AppSessionInterface()
     _init_extensions(app)
+    app.request_class = bounded_request_class(app.request_class)  # after htmx_flask set its own
     app.url_map.converters["int"] = BoundedIntConverter
     _register_blueprints(app)
     app.before_request(access.enforce_access_policy)
@@ -60,10 +60,9 @@ class BoundedIntConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
-class AppRequest(Request):
-    """request.args and request.form refuse integers no database column can hold (app.forms.BoundedArgs)."""
-
-    parameter_storage_class = BoundedArgs
+def bounded_request_class(base):
+    """The request class whose args and form refuse integers no database column can hold (app.forms.BoundedArgs)."""
+    return type("AppRequest", (base,), {"parameter_storage_class": BoundedArgs})
 
 
 def select_locale():

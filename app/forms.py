@@ -26,11 +26,14 @@ class BoundedArgs(ImmutableMultiDict):
 
     The same rule as <int:…> paths, for every integer a view reads from the query string or a form
     (?tag=, ?customer=, ?deal=, product_id, …): 2**63 or -10**30 is a filter that matches nothing, not
-    an OverflowError from the database driver.
+    an OverflowError from the database driver. A text value read with `.get()` (?q=, ?source=) loses
+    its NUL characters, which PostgreSQL refuses in a query. Forms read through WTForms fields instead.
     """
 
     def get(self, key, default=None, type=None):
         value = super().get(key, default, type)
+        if isinstance(value, str):
+            return value.replace("\x00", "")
         if type is not None and isinstance(value, int) and not isinstance(value, bool):
             return value if in_int_range(value) else default
         return value
