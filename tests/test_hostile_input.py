@@ -348,3 +348,48 @@ def test_nul_in_search_queries_is_not_a_500(app, client, world):
     signed_in_as(client, world, "vi")
     for path in ("/customers", "/pipeline", "/admin/products", "/quotes", "/customers/duplicates"):
         assert client.get(path, query_string={"q": "Đức\x00Hưng"}).status_code < 500
+
+
+# --- streamed export -------------------------------------------------------------------------------------
+
+@pytest.fixture()
+def broken_row(app, monkeypatch):
+    """Rows named "Hỏng" fail to export (the one stand-in allowed: a service function raising mid-stream)."""
+    from app.services.customers import records
+
+    real_row = records._export_row
+
+    def export_row(customer, labels, zone):
+        if "Hỏng" in customer.name:
+            raise RuntimeError("broken row")
+        return real_row(customer, labels, zone)
+
+    monkeypatch.setattr(records, "_export_row", export_row)
+    monkeypatch.setitem(app.config, "EXPORT_BATCH", 2)
+
+
+def test_an_export_failing_before_the_first_byte_shows_the_error_page(app, client, world, broken_row):
+    from tests.factories import make_customer as customer
+
+    customer(world["admin"], name="Hỏng")
+    signed_in_as(client, world, "vi")
+    response = client.get("/customers/export.csv")
+    assert response.status_code == 500
+    assert response.mimetype == "text/html" and "Đã xảy ra lỗi" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("lang, line", [("vi", "# Xuất dữ liệu bị gián đoạn — hãy thử lại"),
+                                        ("en", "# Export interrupted — please try again")])
+def test_an_export_failing_mid_stream_ends_with_a_clear_line(app, client, world, broken_row, caplog, lang, line):
+    from tests.factories import make_customer as customer
+
+    for n in range(5):
+        customer(world["admin"], name=f"Khách {n}")
+    customer(world["admin"], name="Xuân Hỏng")  # sorted by name: after the first batch of two
+    signed_in_as(client, world, lang)
+    response = client.get("/customers/export.csv", query_string={"sort": "name"})
+    assert response.status_code == 200
+    text = response.get_data(as_text=True)
+    assert text.rstrip("\r\n").endswith(line)
+    assert "Khách" in text  # the rows before the failure were sent
+    assert any("customer export interrupted" in record.getMessage() for record in caplog.records)
