@@ -100,6 +100,7 @@ def select_timezone():
 
 def _init_extensions(app):
     from app import jobs, models  # noqa: F401  (models: every table in the metadata; jobs: the names enqueue() knows)
+    from app.services.auth import rate_limit_storage  # noqa: F401  (registers Flask-Limiter's "database://" storage)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))
