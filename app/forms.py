@@ -11,7 +11,7 @@ from wtforms import IntegerField, PasswordField, RadioField, SelectField, Select
 from werkzeug.datastructures import ImmutableMultiDict
 from wtforms.widgets import TextInput
 
-from app.text import db_int, multi_line, one_line
+from app.text import DB_INT_MAX, DB_INT_MIN, db_int, multi_line, one_line
 
 TOO_LARGE = _l("Number is too large.")
 
@@ -22,11 +22,12 @@ def in_int_range(value):
 
 
 class BoundedArgs(ImmutableMultiDict):
-    """request.args / request.form: `.get(name, type=int)` answers the default for an integer no column can hold.
+    """request.args / request.form: `.get(name, type=int)` reads an integer no column can hold as the nearest
+    one it can (-2**63 or 2**63-1).
 
     The same rule as <int:…> paths, for every integer a view reads from the query string or a form
-    (?tag=, ?customer=, ?deal=, product_id, …): 2**63 or -10**30 is a filter that matches nothing, not
-    an OverflowError from the database driver. A text value read with `.get()` (?q=, ?source=) loses
+    (?tag=, ?customer=, ?deal=, product_id, …): 2**63 or -10**30 is an id that is never found and a page
+    past the last, not an OverflowError from the database driver. A text value read with `.get()` (?q=, ?source=) loses
     its NUL characters, which PostgreSQL refuses in a query. Forms read through WTForms fields instead.
     """
 
@@ -35,7 +36,7 @@ class BoundedArgs(ImmutableMultiDict):
         if isinstance(value, str):
             return value.replace("\x00", "")
         if type is not None and isinstance(value, int) and not isinstance(value, bool):
-            return value if in_int_range(value) else default
+            return min(max(value, DB_INT_MIN), DB_INT_MAX)
         return value
 
 
