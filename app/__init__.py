@@ -8,6 +8,7 @@ from flask_login import current_user
 from app import access, formatting, htmx, labels
 from app.config import defaults, load_or_create_secret_key
 from app.forms import BoundedArgs
+from app.text import INT_MAX
 from app.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
 
@@ -53,10 +54,10 @@ def create_app(test_config=None):
 
 
 class BoundedIntConverter(IntegerConverter):
-    """<int:…> ids beyond a 64-bit integer are simply not found (SQLite would overflow into a 500)."""
+    """<int:…> ids beyond an id column (PostgreSQL INTEGER) are simply not found, not a driver overflow (500)."""
 
     def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", 2**63 - 1)
+        kwargs.setdefault("max", INT_MAX)
         super().__init__(map, *args, **kwargs)
 
 

@@ -11,19 +11,19 @@ from wtforms import IntegerField, PasswordField, RadioField, SelectField, Select
 from werkzeug.datastructures import ImmutableMultiDict
 from wtforms.widgets import TextInput
 
-from app.text import DB_INT_MAX, DB_INT_MIN, db_int, multi_line, one_line
+from app.text import BIGINT_MAX, INT_MAX, db_int, multi_line, one_line
 
 TOO_LARGE = _l("Number is too large.")
 
 
-def in_int_range(value):
-    """Whether value fits a 64-bit database integer (non-integers are not this check's business)."""
-    return not isinstance(value, int) or isinstance(value, bool) or db_int(value) is not None
+def in_int_range(value, maximum=INT_MAX):
+    """Whether value fits an integer column (INTEGER unless told; non-integers are not this check's business)."""
+    return not isinstance(value, int) or isinstance(value, bool) or db_int(value, maximum) is not None
 
 
 class BoundedArgs(ImmutableMultiDict):
-    """request.args / request.form: `.get(name, type=int)` reads an integer no column can hold as the nearest
-    one it can (-2**63 or 2**63-1).
+    """request.args / request.form: `.get(name, type=int)` reads an integer no id column can hold as the
+    nearest one it can (-2**31 or 2**31-1: ids are PostgreSQL INTEGER).
 
     The same rule as <int:…> paths, for every integer a view reads from the query string or a form
     (?tag=, ?customer=, ?deal=, product_id, …): 2**63 or -10**30 is an id that is never found and a page
@@ -36,7 +36,7 @@ class BoundedArgs(ImmutableMultiDict):
         if isinstance(value, str):
             return value.replace("\x00", "")
         if type is not None and isinstance(value, int) and not isinstance(value, bool):
-            return min(max(value, DB_INT_MIN), DB_INT_MAX)
+            return min(max(value, -INT_MAX - 1), INT_MAX)
         return value
 
 
@@ -64,13 +64,17 @@ def _with_filter(unbound_field, options, extra):
 
 
 def _refuse_huge_numbers(field):
-    """Wrap field.process: an integer beyond the database's range becomes None with "Number is too large"."""
+    """Wrap field.process: an integer beyond its column's range becomes None with "Number is too large".
+
+    Money is stored as BIGINT; every other number (ids, versions, days, scores) as INTEGER.
+    """
     process = field.process
+    maximum = BIGINT_MAX if isinstance(field, MoneyField) else INT_MAX
 
     def bounded_process(*args, **kwargs):
         process(*args, **kwargs)
         values = field.data if isinstance(field.data, list) else [field.data]
-        if not all(in_int_range(value) for value in values):
+        if not all(in_int_range(value, maximum) for value in values):
             field.data = [] if isinstance(field.data, list) else None
             field.process_errors.append(gettext("Number is too large."))
 

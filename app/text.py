@@ -32,23 +32,25 @@ def multi_line(value):
     return _MULTI_LINE_CONTROLS.sub("", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
-DB_INT_MIN, DB_INT_MAX = -(2**63), 2**63 - 1  # what SQLite INTEGER and PostgreSQL BIGINT hold
+INT_MAX = 2**31 - 1  # PostgreSQL INTEGER: every id, version, count and setting column
+BIGINT_MAX = 2**63 - 1  # PostgreSQL BIGINT (and SQLite INTEGER): the money columns
 
 
-def db_int(text):
-    """An id typed as ASCII digits (an optional leading "-") that a database column can hold, else None.
+def db_int(text, maximum=INT_MAX):
+    """An integer typed as ASCII digits (an optional leading "-") that fits -maximum-1..maximum, else None.
 
-    "²" is a digit to str.isdigit() yet int() refuses it, and 2**63 overflows the driver: both are None.
+    "²" is a digit to str.isdigit() yet int() refuses it, and 2**31 overflows a PostgreSQL INTEGER: both
+    are None. An int passes when in range.
     """
     if isinstance(text, int) and not isinstance(text, bool):
-        return text if DB_INT_MIN <= text <= DB_INT_MAX else None
+        return text if -maximum - 1 <= text <= maximum else None
     if not isinstance(text, str) or len(text) > 20:
         return None
     digits = text[1:] if text.startswith("-") else text
     if not (digits.isascii() and digits.isdigit()):
         return None
     value = int(text)
-    return value if DB_INT_MIN <= value <= DB_INT_MAX else None
+    return value if -maximum - 1 <= value <= maximum else None
 
 
 def fold(text):

@@ -3,6 +3,7 @@ from flask import Blueprint, abort, current_app, request, url_for
 from flask_login import current_user
 
 from app.forms import page_arg
+from app.text import db_int
 from app.access import roles, signed_in
 from app.extensions import db
 from app.htmx import render_page_or_block
@@ -61,9 +62,10 @@ def _chosen_id(name):
     raw = request.args.get(name, "")
     if raw == "":
         return None
-    if not (raw.isascii() and raw.isdigit()) or int(raw) >= 2**63:
+    value = db_int(raw)
+    if value is None or value < 0:
         abort(404)
-    return int(raw)
+    return value
 
 
 def _chosen_rep(reps):
