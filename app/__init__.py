@@ -7,6 +7,8 @@ from flask_login import current_user
 
 from app import access, formatting, htmx, labels
 from app.config import defaults, load_or_create_secret_key
+from app.forms import BoundedArgs
+from app.text import INT_MAX
 from app.extensions import babel, compress, csrf, db, limiter, login_manager, migrate
 
 
@@ -31,6 +33,7 @@ def create_app(test_config=None):
 
     app.session_interface = AppSessionInterface()
     _init_extensions(app)
+    app.request_class = bounded_request_class(app.request_class)  # after htmx_flask set its own
     app.url_map.converters["int"] = BoundedIntConverter
     _register_blueprints(app)
     app.before_request(access.enforce_access_policy)
@@ -51,11 +54,16 @@ def create_app(test_config=None):
 
 
 class BoundedIntConverter(IntegerConverter):
-    """<int:…> ids beyond a 64-bit integer are simply not found (SQLite would overflow into a 500)."""
+    """<int:…> ids beyond an id column (PostgreSQL INTEGER) are simply not found, not a driver overflow (500)."""
 
     def __init__(self, map, *args, **kwargs):
-        kwargs.setdefault("max", 2**63 - 1)
+        kwargs.setdefault("max", INT_MAX)
         super().__init__(map, *args, **kwargs)
+
+
+def bounded_request_class(base):
+    """The request class whose args and form refuse integers no database column can hold (app.forms.BoundedArgs)."""
+    return type("AppRequest", (base,), {"parameter_storage_class": BoundedArgs})
 
 
 def select_locale():
@@ -93,6 +101,7 @@ def select_timezone():
 
 def _init_extensions(app):
     from app import jobs, models  # noqa: F401  (models: every table in the metadata; jobs: the names enqueue() knows)
+    from app.services.auth import rate_limit_storage  # noqa: F401  (registers Flask-Limiter's "database://" storage)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=os.path.join(os.path.dirname(app.root_path), "migrations"))

@@ -45,7 +45,8 @@ def defaults(instance_path):
         SQLALCHEMY_DATABASE_URI=os.environ.get("DATABASE_URL") or f"sqlite:///{sqlite_path}",
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         REDIS_URL=redis_url,
-        RATELIMIT_STORAGE_URI=redis_url or "memory://",
+        # One count for every worker: Redis when there is one, else the database (app/services/auth/rate_limit_storage.py).
+        RATELIMIT_STORAGE_URI=redis_url or "database://",
         RATELIMIT_HEADERS_ENABLED=True,
         # Failed sign-ins per address and e-mail, and per address alone (offices share one IP).
         LOGIN_RATE_LIMIT=os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),

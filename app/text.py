@@ -21,6 +21,38 @@ def one_line(value):
     return _CONTROLS.sub("", _LINE_BREAKS.sub(" ", value)).strip()
 
 
+_MULTI_LINE_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def multi_line(value):
+    """A multi-line value as stored: CRLF and CR become LF, NUL and other control characters except LF
+    and tab are dropped, surrounding spaces removed. Non-strings pass through unchanged."""
+    if not isinstance(value, str):
+        return value
+    return _MULTI_LINE_CONTROLS.sub("", value.replace("\r\n", "\n").replace("\r", "\n")).strip()
+
+
+INT_MAX = 2**31 - 1  # PostgreSQL INTEGER: every id, version, count and setting column
+BIGINT_MAX = 2**63 - 1  # PostgreSQL BIGINT (and SQLite INTEGER): the money columns
+
+
+def db_int(text, maximum=INT_MAX):
+    """An integer typed as ASCII digits (an optional leading "-") that fits -maximum-1..maximum, else None.
+
+    "²" is a digit to str.isdigit() yet int() refuses it, and 2**31 overflows a PostgreSQL INTEGER: both
+    are None. An int passes when in range.
+    """
+    if isinstance(text, int) and not isinstance(text, bool):
+        return text if -maximum - 1 <= text <= maximum else None
+    if not isinstance(text, str) or len(text) > 20:
+        return None
+    digits = text[1:] if text.startswith("-") else text
+    if not (digits.isascii() and digits.isdigit()):
+        return None
+    value = int(text)
+    return value if -maximum - 1 <= value <= maximum else None
+
+
 def fold(text):
     """Lower-case text with diacritics removed and đ→d: "Đức Hưng" → "duc hung".
 

@@ -250,5 +250,6 @@ def test_with_redis_every_worker_shares_the_sign_in_counter(tmp_path, monkeypatc
             store.delete(key)
         monkeypatch.delenv("REDIS_URL")
         # The limiter is one object: give it back in-memory storage for the rest of the suite.
-        create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/r.db"})
+        create_app({"SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/r.db",
+                    "RATELIMIT_STORAGE_URI": "memory://"})  # without Redis the default is now the database
         assert limiter.storage.__class__.__name__ == "MemoryStorage"

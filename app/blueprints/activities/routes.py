@@ -25,6 +25,7 @@ from app.services.customers.records import TimelineEntry
 from app.services.activities.notes import NEXT_STEP_DAYS, log_call, next_step_day, next_step_due
 from app.services.common.scope import get_visible_or_404, visible_to
 from app.services.activities.visits import check_in, check_out, is_far, latest_visit, visit_minutes
+from app.text import db_int
 
 bp = Blueprint("activities", __name__)
 
@@ -128,7 +129,8 @@ def _record_id(raw):
     """An id from a query or form value; None when absent, -1 (found nowhere) when it is no valid id."""
     if raw in (None, ""):
         return None
-    return int(raw) if str(raw).isdigit() and int(raw) < 2**63 else -1
+    value = db_int(str(raw))
+    return value if value is not None and value >= 0 else -1
 
 
 def _agenda_item_or_404(customer, raw_id):

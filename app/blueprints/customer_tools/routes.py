@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import defer, selectinload
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from app.forms import page_arg
 from app.access import roles, signed_in
 from app.blueprints.customer_tools.forms import MappingForm, MergeForm, UploadForm
 from app.blueprints.errors.routes import render_error
@@ -92,7 +93,7 @@ def merge():
 @bp.route("/customers/merges")
 @roles(*MANAGERS)
 def merges():
-    page = request.args.get("page", 1, type=int)
+    page = page_arg()
     rows, has_more = merge_page(current_user, page)
     return render_page_or_block("customer_tools/merges.html", merges=rows, page=page, has_more=has_more)
 
@@ -111,7 +112,7 @@ def merge_detail(merge_id):
 @bp.route("/customers/duplicates")
 @roles(*MANAGERS)
 def duplicates():
-    page = request.args.get("page", 1, type=int)
+    page = page_arg()
     groups, has_more = duplicate_groups(current_user, page)
     return render_page_or_block("customer_tools/duplicates.html", groups=groups, page=page, has_more=has_more)
 

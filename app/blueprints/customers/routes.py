@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
+from app.forms import page_arg
 from app.access import signed_in
 from app.blueprints.customers.forms import TAX_CODE_TAKEN, ContactForm, CustomerForm
 from app.extensions import db
@@ -34,7 +35,7 @@ def _due_days():
 @signed_in
 def index():
     customer_filter = CustomerFilter.from_args(request.args, current_user)
-    page = request.args.get("page", 1, type=int)
+    page = page_arg()
     customers, has_more = list_customers(current_user, customer_filter, _due_days(), page)
     choices = None if wants_fragment() else filter_choices(current_user)
     body = render_page_or_block(

@@ -107,7 +107,8 @@ def move(deal_id):
     from_stage = deal.stage
     to_stage = db.session.get(Stage, form.stage_id.data) if form.validate_on_submit() else None
     if to_stage is None:
-        return _card_with_error(deal, _("Choose a stage from the list."))
+        too_long = form.lost_reason.errors  # the stage was fine, the reason is over its limit
+        return _card_with_error(deal, too_long[0] if too_long else _("Choose a stage from the list."), open_lost=bool(too_long))
     try:
         move_deal(deal, to_stage, current_user, form.version.data, lost_reason=form.lost_reason.data)
     except MoveRefused:

@@ -2,6 +2,8 @@
 from flask import Blueprint, abort, current_app, request, url_for
 from flask_login import current_user
 
+from app.forms import page_arg
+from app.text import db_int
 from app.access import roles, signed_in
 from app.extensions import db
 from app.htmx import render_page_or_block
@@ -32,7 +34,7 @@ def nearby():
 
 def _by_address(reason):
     """The due customers by address, saying why there is no distance (reason: none, invalid or the phone's)."""
-    page = request.args.get("page", 1, type=int)
+    page = page_arg()
     customers, has_more = due_by_address(current_user, page=page)
     args = {"reason": reason} if reason in NO_LOCATION_REASONS else {}  # never the invalid coordinates again
     return render_page_or_block("field/nearby.html", block="rows" if page > 1 else "results", nearby=None,
@@ -60,9 +62,10 @@ def _chosen_id(name):
     raw = request.args.get(name, "")
     if raw == "":
         return None
-    if not (raw.isascii() and raw.isdigit()) or int(raw) >= 2**63:
+    value = db_int(raw)
+    if value is None or value < 0:
         abort(404)
-    return int(raw)
+    return value
 
 
 def _chosen_rep(reps):

@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
+from app.forms import page_arg
 from app.access import roles, signed_in
 from app.blueprints.products.forms import ImportForm, ProductForm
 from app.extensions import db
@@ -22,7 +23,7 @@ REPORT_ROWS_SHOWN = 300  # changed rows listed on the page; every error row is a
 @roles("admin")
 def index():
     query = request.args.get("q", "").strip()[:100]
-    page = request.args.get("page", 1, type=int)
+    page = page_arg()
     found = list_products(query, page)
     return render_page_or_block("products/index.html", block="rows" if page > 1 else "results", query=query,
                                 page=page, products=found.products, has_more=found.has_more, total=found.total)

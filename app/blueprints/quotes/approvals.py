@@ -80,7 +80,8 @@ def decide(quote_id):
         abort(403)  # visible but not theirs to decide: their own quote
     form = DecisionForm()
     if not form.validate_on_submit():
-        return _decision_answer(quote, form, _("Approve or reject."), 400)
+        message = form.comment.errors[0] if form.comment.errors else _("Approve or reject.")  # too long a comment
+        return _decision_answer(quote, form, message, 400)
     approve = form.decision.data == "approve"
     try:
         approval_service.decide(quote, current_user, approve, form.comment.data, expected_version=form.version.data)

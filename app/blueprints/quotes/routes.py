@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
+from app.forms import page_arg
 from app.access import signed_in
 from app.blueprints.quotes.forms import FreeLineForm, LineForm, NewQuoteForm, TermsForm, VersionForm, local_number
 from app.extensions import db
@@ -50,7 +51,7 @@ def _vnd_in_words(amount):
 @signed_in
 def index():
     quote_filter = service.QuoteFilter.from_args(request.args, current_user)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     quotes, has_more = service.list_quotes(current_user, quote_filter, page)
     return render_page_or_block("quotes/index.html", block="results", quotes=quotes, has_more=has_more, page=page,
                                 quote_filter=quote_filter, scopes=service.scopes_for(current_user),

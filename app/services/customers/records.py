@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from urllib.parse import quote
 
-from flask import abort
+from flask import abort, current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, func, or_, select, update
@@ -25,7 +25,7 @@ from app.services.customers.dedup import likely_duplicates
 from app.services.common.scope import users_visible_to, visible_owner_condition, visible_to
 from app.services.common.search import customer_text_conditions
 from app.services.pipeline.stages import stages
-from app.text import format_phone
+from app.text import db_int, format_phone
 
 PAGE_SIZE = 20
 MAX_PAGE = 500
@@ -141,33 +141,59 @@ def export_header():
             _("Tags"), _("Owner"), _("Score"), _("Birthday"), _("Last contact"), _("Created"), _("Notes")]
 
 
-def export_csv(user, customer_filter, due_days, batch=EXPORT_BATCH, max_rows=EXPORT_MAX_ROWS):
+def export_csv(user, customer_filter, due_days, batch=None, max_rows=EXPORT_MAX_ROWS):
     """The filtered list as CSV text chunks for Excel (BOM, CRLF, formulas neutralised), one chunk per batch of rows.
 
-    Scope, language and time zone are settled now, while the request is there; the rows are then
-    streamed (yield_per) through a session of their own, so memory holds one batch whatever the
-    number of rows and the stream needs no request context while the server sends it.
+    Scope, language and time zone are settled now, while the request is there, and the query runs and
+    its first batch is written now too: whatever fails before the first byte leaves as the app's own
+    error page. The other rows are then streamed (yield_per) through a session of their own, so memory
+    holds one batch whatever the number of rows. A failure mid-stream is logged and ends the file with
+    a line saying the export was interrupted, so a cut file never passes as a complete one.
     """
+    batch = batch or current_app.config.get("EXPORT_BATCH", EXPORT_BATCH)
     stmt = (customer_filter.select(user, due_days).options(selectinload(Customer.owner), selectinload(Customer.tags))
             .limit(max_rows).execution_options(yield_per=batch))
     labels = {name: {code: str(label) for code, label in table.items()}
               for name, table in (("kind", KIND_LABELS), ("lifecycle", LIFECYCLE_LABELS), ("source", SOURCE_LABELS))}
-    return _csv_chunks(db.engine, stmt, [str(title) for title in export_header()], labels, user_zone())
+    zone = user_zone()
+    rows_text = _csv_writer(labels, zone)
+    session = Session(db.engine)
+    try:
+        partitions = session.scalars(stmt).partitions()
+        header = BOM + rows_text([[safe_cell(str(title)) for title in export_header()]], header=True)
+        first = [header, rows_text(next(partitions, []))]
+    except Exception:
+        session.close()
+        raise
+    interrupted = _("Export interrupted — please try again")
+    return _csv_chunks(session, partitions, first, rows_text, interrupted, current_app.logger)
 
 
-def _csv_chunks(engine, stmt, header, labels, zone):
+def _csv_writer(labels, zone):
+    """A function: rows (customers, or a header row when header=True) → their CSV text."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    buffer.write(BOM)
-    writer.writerow([safe_cell(title) for title in header])
-    yield buffer.getvalue()
-    with Session(engine) as session:
-        for batch in session.scalars(stmt).partitions():
-            buffer.seek(0)
-            buffer.truncate()
-            for customer in batch:
-                writer.writerow([safe_cell(value) for value in _export_row(customer, labels, zone)])
-            yield buffer.getvalue()
+
+    def rows_text(rows, header=False):
+        buffer.seek(0)
+        buffer.truncate()
+        for row in rows:
+            writer.writerow(row if header else [safe_cell(value) for value in _export_row(row, labels, zone)])
+        return buffer.getvalue()
+
+    return rows_text
+
+
+def _csv_chunks(session, partitions, first, rows_text, interrupted, logger):
+    try:
+        yield from (chunk for chunk in first if chunk)
+        for batch in partitions:
+            yield rows_text(batch)
+    except Exception:
+        logger.exception("customer export interrupted")
+        yield f"# {interrupted}\r\n"
+    finally:
+        session.close()
 
 
 def _export_row(customer, labels, zone):
@@ -220,9 +246,9 @@ def parse_timeline_cursor(text):
         when = datetime.fromisoformat(stamp)
     except ValueError:
         return None
-    if when.tzinfo is None or len(key) < 2 or key[0] not in "as" or not key[1:].isdigit():
+    if when.tzinfo is None or len(key) < 2 or key[0] not in "as" or db_int(key[1:]) is None:
         return None
-    return when, 1 if key[0] == "a" else 0, int(key[1:])
+    return when, 1 if key[0] == "a" else 0, db_int(key[1:])
 
 
 def _after(time_column, id_column, rank, cursor):

@@ -8,6 +8,7 @@ from app.extensions import db
 from app.formatting import in_locale
 from app.models import Notification
 from app.models.base import utcnow
+from app.text import db_int
 
 PAGE_SIZE = 20
 BADGE_CAP = 99  # the bell shows "99+" beyond this
@@ -63,9 +64,9 @@ def parse_cursor(text):
         when = datetime.fromisoformat(stamp)
     except ValueError:
         return None
-    if when.tzinfo is None or not key.isdigit() or len(key) > 18:
+    if when.tzinfo is None or db_int(key) is None:
         return None
-    return when, int(key)
+    return when, db_int(key)
 
 
 def page_for(user, after=None, limit=PAGE_SIZE):

@@ -12,7 +12,7 @@ from app.models.users import initials_of
 from app.services.pipeline.deals import stale_reasons
 from app.services.pipeline.stages import stages
 from app.services.common.scope import users_visible_to, visible_owner_condition
-from app.text import search_terms
+from app.text import db_int, search_terms
 
 CARDS_PER_PAGE = 20
 
@@ -31,7 +31,7 @@ class BoardFilter:
         owner = args.get("owner", "")
         allowed = {"mine"} | ({"team"} if user.role == "manager" else set()) | ({"all"} if user.is_admin else set())
         if owner not in allowed:
-            owner = owner if owner.isdigit() and int(owner) in _visible_user_ids(user) else ""
+            owner = owner if db_int(owner) is not None and db_int(owner) in _visible_user_ids(user) else ""
         return cls(owner=owner, q=args.get("q", "")[:100].strip(), closing_this_month=args.get("closing") == "month")
 
     def effective_owner(self, user):
@@ -133,9 +133,9 @@ def parse_cursor(text):
         when = datetime.fromisoformat(stamp)
     except ValueError:
         return None
-    if not deal_id.isdigit() or when.tzinfo is None:
+    if db_int(deal_id) is None or when.tzinfo is None:
         return None
-    return when, int(deal_id)
+    return when, db_int(deal_id)
 
 
 @dataclass(frozen=True)
