@@ -29,6 +29,7 @@ from app.extensions import db
 from app.models import Contact, Customer, CustomerImport, Tag
 from app.models.audit import record
 from app.models.base import utcnow
+from app.formatting import in_locale
 from app.services.common.csv_files import (  # noqa: F401 (read_upload, decode … are used through this module too)
     ParsedFile, UploadError, decode, decode_with, detect_delimiter, fold_header, parse, read_upload,
 )
@@ -68,7 +69,7 @@ class AlreadyRun(Exception):
 
 def upload_folder():
     """instance/imports/: uploaded files wait there (outside the web root) until their import has run."""
-    folder = os.path.join(current_app.instance_path, "imports")
+    folder = current_app.config["IMPORT_UPLOAD_FOLDER"]
     os.makedirs(folder, exist_ok=True)
     return folder
 
@@ -368,6 +369,12 @@ def process_import(import_id, actor_id, ip=None):
         return  # already run (a doubled job), or cancelled
     customer_import = db.session.get(CustomerImport, import_id, populate_existing=True)
     actor = db.session.get(User, actor_id)
+    # The report and the messages are written in the importer's language: a worker has no request to read it from.
+    with in_locale(getattr(actor, "locale", None) or current_app.config.get("BABEL_DEFAULT_LOCALE", "vi")):
+        _process(import_id, customer_import, actor, ip)
+
+
+def _process(import_id, customer_import, actor, ip):
     results = []
     try:
         mapping = customer_import.mapping
