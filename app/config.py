@@ -57,6 +57,8 @@ def defaults(instance_path):
         # Customer CSV imports only: a larger upload than any other form, and a cap on rows per file.
         IMPORT_MAX_BYTES=int(os.environ.get("IMPORT_MAX_BYTES", 10 * 1024 * 1024)),
         IMPORT_MAX_ROWS=int(os.environ.get("IMPORT_MAX_ROWS", 50_000)),
+        # Uploaded import files wait here (outside the web root) until their import job has read them.
+        IMPORT_UPLOAD_FOLDER=os.environ.get("IMPORT_UPLOAD_FOLDER") or os.path.join(instance_path, "imports"),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=env_bool("SESSION_COOKIE_SECURE", not env_bool("FLASK_DEBUG", False)),

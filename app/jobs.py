@@ -11,6 +11,7 @@ from app.models.users import hash_token
 from app.queue import app_context, huey, init_app, job  # noqa: F401  (huey and init_app: the worker's and create_app's entry points)
 from app.services.agenda.digest import send_due_digests
 from app.services.automation.registry import run_all_rules
+from app.services.customers.imports import process_import as process_customer_import
 from app.services.automation.reminder_delivery import deliver_quote_reminder
 from app.services.quotes.delivery import deliver_contract_email, deliver_quote_email
 
@@ -70,3 +71,13 @@ def send_morning_digests():
     with app_context():
         with DIGEST_LOCK:
             send_due_digests()
+
+
+# --- imports: heavy, run in committed batches so that no user ever waits for the database's write lock
+
+@job(retries=0)
+def run_customer_import(import_id, actor_id, ip=None):
+    """Import a queued customer CSV import in batches (progress on the import record; failed, never stuck, on error)."""
+    with app_context():
+        with huey.lock_task(f"customer-import-{import_id}"):
+            process_customer_import(import_id, actor_id, ip)

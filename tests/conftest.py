@@ -121,6 +121,7 @@ def app(tmp_path_factory):
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "SERVER_NAME": None,
         "JOBS_IMMEDIATE": True,  # jobs run inside the request that queues them (in-memory queue)
+        "IMPORT_UPLOAD_FOLDER": str(tmp_path_factory.mktemp("imports")),
     })
     app.test_client_class = IsolatedClient
     with app.app_context():

@@ -1,5 +1,5 @@
 """Customer tools: merging duplicates (managers and admins) and CSV import (everyone, into their scope)."""
-from flask import Blueprint, Response, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -177,7 +177,7 @@ def import_mapping(import_id):
             imports.save_mapping(found, columns, form.on_duplicate.data)
             if form.run.data:
                 try:
-                    imports.run_import(found, current_user, ip=request.remote_addr)
+                    imports.queue_import(found, current_user, ip=request.remote_addr)
                 except imports.AlreadyRun:
                     pass
                 return redirect(url_for(".import_result", import_id=import_id), code=303)
@@ -194,10 +194,25 @@ def import_result(import_id):
     found = _my_import_or_404(import_id, defer(CustomerImport.content))
     if found.status == "uploaded" and found.finished_at is None:
         return redirect(url_for(".import_mapping", import_id=import_id), code=303)
-    lines = imports.report_rows(found)
+    return render_page_or_block("customer_tools/import_result.html", **_import_state(found))
+
+
+def _import_state(found):
+    """What the result page and its progress fragment show: the progress, or the finished import's report."""
+    imports.check_stale(found)
+    lines = imports.report_rows(found) if found.status in ("imported", "failed") else []
     problems = [line for line in lines if line["status"] != "imported"]
-    return render_page_or_block("customer_tools/import_result.html", imp=found, problems=problems[:500],
-                                more_problems=max(0, len(problems) - 500))
+    return {"imp": found, "problems": problems[:500], "more_problems": max(0, len(problems) - 500)}
+
+
+@bp.route("/customers/import/<int:import_id>/progress")
+@signed_in
+def import_progress(import_id):
+    """The progress fragment the result page polls every second (htmx) until the import has finished."""
+    found = _my_import_or_404(import_id, defer(CustomerImport.content))
+    if found.status == "uploaded":
+        abort(404)
+    return render_template("customer_tools/_import_state.html", **_import_state(found))
 
 
 @bp.route("/customers/import/<int:import_id>/report.csv")

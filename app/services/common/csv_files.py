@@ -59,7 +59,13 @@ def detect_delimiter(text):
     sample = "\n".join(text.splitlines()[:20])
     best, best_score = ",", (-1, -1)
     for delimiter in (",", ";", "\t"):
-        rows = [row for row in csv.reader(io.StringIO(sample), delimiter=delimiter) if any(c.strip() for c in row)]
+        rows = []
+        try:
+            for row in csv.reader(io.StringIO(sample), delimiter=delimiter):
+                if any(c.strip() for c in row):
+                    rows.append(row)
+        except csv.Error:
+            pass  # a cell beyond the csv module's limit: parse() says which line
         if not rows:
             continue
         width = len(rows[0])
@@ -92,7 +98,13 @@ def parse(text, delimiter, encoding="utf-8", limit=None):
             else:
                 rows.append((number, cells))
     except csv.Error as error:
-        raise UploadError(_("The file is not a valid CSV file (%(error)s).", error=str(error))) from error
+        if "field larger than field limit" in str(error):
+            # The csv module's own limit (131,072 characters) stays: no customer or product cell is near it.
+            limit = f"{csv.field_size_limit():,}".replace(",", ".")
+            raise UploadError(_("Line %(line)d: a cell is longer than the limit (%(max)s characters). Check the file: "
+                                "a quote may be missing its closing quote.", line=reader.line_num, max=limit)) from error
+        raise UploadError(_("Line %(line)d: the file is not a valid CSV file (%(error)s).",
+                            line=reader.line_num, error=str(error))) from error
     if not header:
         raise UploadError(_("The file is empty."))
     return ParsedFile(encoding=encoding, delimiter=delimiter, header=header, rows=rows)
@@ -100,7 +112,7 @@ def parse(text, delimiter, encoding="utf-8", limit=None):
 
 def read_upload(raw, max_rows):
     """ParsedFile of an uploaded file; raises UploadError when it is not a CSV, is empty or has too many rows."""
-    if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")) or (b"\x00" in raw[:4096] and not raw.startswith((b"\xff\xfe", b"\xfe\xff"))):
+    if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")) or (raw[:4096].count(b"\x00") > 16 and not raw.startswith((b"\xff\xfe", b"\xfe\xff"))):
         raise UploadError(_("This is a spreadsheet, not a CSV file. In Excel choose File → Save as → “CSV UTF-8”."))
     text, encoding = decode(raw)
     parsed = parse(text, detect_delimiter(text), encoding)

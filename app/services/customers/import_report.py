@@ -27,9 +27,12 @@ def report_text(results):
     return _csv_text(lines)
 
 
-def failure_report(message):
-    """The stored report of an import that stopped: one line saying why."""
-    return _csv_text([REPORT_COLUMNS, ["", "failed", message, "", ""]])
+def failure_report(message, done_report=None):
+    """The stored report of an import that stopped: one line saying why, then the lines of the rows it had imported."""
+    lines = [REPORT_COLUMNS, ["", "failed", message, "", ""]]
+    if done_report:
+        lines += list(csv.reader(io.StringIO(done_report)))[1:]
+    return _csv_text(lines)
 
 
 def report_rows(customer_import):

@@ -1,13 +1,21 @@
-"""CSV import of customers: read the file, guess the columns, preview, then import every valid row at once.
+"""CSV import of customers: read the file, guess the columns, preview, then import every valid row in a job.
 
 Documented behaviour: valid rows are imported and every other row is reported
-(duplicate or error, with the reason) — nothing is dropped silently. The whole
-import is one transaction: if it stops midway nothing is kept and the import is
-marked failed. The owner of the new customers is chosen on the server, never
-read from the file.
+(duplicate or error, with the reason) — nothing is dropped silently. The import
+runs in the job queue (job "run_customer_import") in committed batches of
+BATCH_SIZE rows, so that it never holds the database's write lock for more than
+a fraction of a second; its progress (rows_done of total_rows) is on the record.
+Duplicates are decided over the whole file before the first batch is written, so
+a batch boundary never changes what counts as a duplicate. If the job stops
+midway the rows of the batches already committed stay imported, the import is
+marked failed and says so. The owner of the new customers is chosen on the
+server, never read from the file. The uploaded file waits in instance/imports/
+(outside the web root) and is removed once the import has finished.
 """
+import os
 import re
 import secrets
+from datetime import timedelta
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -21,6 +29,7 @@ from app.extensions import db
 from app.models import Contact, Customer, CustomerImport, Tag
 from app.models.audit import record
 from app.models.base import utcnow
+from app.formatting import in_locale
 from app.services.common.csv_files import (  # noqa: F401 (read_upload, decode … are used through this module too)
     ParsedFile, UploadError, decode, decode_with, detect_delimiter, fold_header, parse, read_upload,
 )
@@ -31,8 +40,9 @@ from app.services.customers.import_columns import (  # noqa: F401 (forms and pag
     FIELD_LABELS, FIELDS, IGNORE, guess_mapping,
 )
 from app.services.customers.dedup import Candidate, FileDuplicates, existing_duplicates, normalise_email, normalise_tax_code
+from app.queue import enqueue
 from app.services.common.scope import visible_owner_condition
-from app.text import fold, normalise_phone
+from app.text import fold, normalise_phone, one_line
 
 KIND_VALUES = {"company": "company", "cong ty": "company", "doanh nghiep": "company", "to chuc": "company",
                "organisation": "company", "organization": "company", "business": "company", "b2b": "company",
@@ -45,7 +55,8 @@ MAX_LENGTHS = {"name": 200, "email": 254, "address": 255, "ward": 100, "district
                "contact_name": 120, "contact_email": 254}
 DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d", "%Y/%m/%d")
 PREVIEW_ROWS = 10
-BATCH_SIZE = 1000
+BATCH_SIZE = 500  # rows per committed transaction of the import job
+STALE_AFTER = timedelta(minutes=5)  # a running import with no committed batch for this long has lost its worker
 _TAX_CODE = re.compile(r"\d{10}(-\d{3})?|\d{12}")
 _PHONE_SPLIT = re.compile(r"[/,;|]")
 
@@ -56,17 +67,50 @@ class AlreadyRun(Exception):
 
 # --- Reading the file ---------------------------------------------------------------------------
 
+def upload_folder():
+    """instance/imports/: uploaded files wait there (outside the web root) until their import has run."""
+    folder = current_app.config["IMPORT_UPLOAD_FOLDER"]
+    os.makedirs(folder, exist_ok=True)
+    return folder
+
+
+def _stored_path(customer_import):
+    return os.path.join(upload_folder(), customer_import.stored_name) if customer_import.stored_name else None
+
+
+def stored_bytes(customer_import):
+    """The uploaded file's bytes (instance/imports/, or the legacy content column), or None once removed."""
+    path = _stored_path(customer_import)
+    if path and os.path.exists(path):
+        with open(path, "rb") as handle:
+            return handle.read()
+    return customer_import.content
+
+
+def remove_stored_file(customer_import):
+    path = _stored_path(customer_import)
+    if path and os.path.exists(path):
+        os.remove(path)
+    customer_import.content = None
+
+
 def stored_file(customer_import, limit=None):
-    """The ParsedFile of an uploaded import (its first `limit` rows), read back from its stored content."""
-    text = decode_with(customer_import.content, customer_import.encoding)
+    """The ParsedFile of an uploaded import (its first `limit` rows), read back from its stored file."""
+    raw = stored_bytes(customer_import)
+    if raw is None:
+        raise UploadError(_("The uploaded file is no longer there. Upload it again."))
+    text = decode_with(raw, customer_import.encoding)
     return parse(text, customer_import.mapping["delimiter"], customer_import.encoding, limit=limit)
 
 
 def create_import(creator, owner, filename, raw, parsed):
     """Store an uploaded file (the mapping guessed from its header) until the user maps and imports it."""
+    stored_name = f"customers-{secrets.token_hex(16)}.csv"
+    with open(os.path.join(upload_folder(), stored_name), "wb") as handle:
+        handle.write(raw)
     customer_import = CustomerImport(
         created_by_id=creator.id, owner_id=owner.id, filename=(filename or "import.csv").replace("\\", "/").split("/")[-1][:255],
-        encoding=parsed.encoding, content=raw, total_rows=len(parsed.rows),
+        encoding=parsed.encoding, stored_name=stored_name, total_rows=len(parsed.rows),
         mapping={"delimiter": parsed.delimiter, "columns": guess_mapping(parsed.header), "on_duplicate": "skip"},
     )
     db.session.add(customer_import)
@@ -119,7 +163,7 @@ REASON_LABELS = {"phone": _l("phone"), "email": _l("email"), "tax_code": _l("tax
 
 
 def _text(value):
-    return " ".join(value.split())
+    return " ".join(one_line(value).split())
 
 
 def _phone(value):
@@ -152,7 +196,9 @@ def convert_row(number, cells, columns):
         result.values["name"] = _text(cells[columns.index("name")]) if "name" in columns and columns.index("name") < len(cells) else ""
         result.status = "error"
         return result
-    raw = {name: cells[i].strip() for i, name in enumerate(columns) if name != IGNORE}
+    # Every one-line cell through one_line (CR/LF/tab → space, NUL and other controls dropped); notes keep their lines.
+    raw = {name: (cells[i].replace("\x00", "").strip() if name == "notes" else one_line(cells[i]))
+           for i, name in enumerate(columns) if name != IGNORE}
     values, errors = result.values, result.errors
     for name in ("name", "address", "ward", "district", "province", "source", "contact_name"):
         if raw.get(name):
@@ -283,52 +329,108 @@ def save_mapping(customer_import, columns, on_duplicate):
     db.session.commit()
 
 
-# --- Importing ----------------------------------------------------------------------------------
+# --- Importing ---------------------------------------------------------------------------------
 
-def run_import(customer_import, actor, ip=None):
-    """Import every valid row with the saved mapping, in one transaction; returns the import (imported or failed).
+def queue_import(customer_import, actor, ip=None):
+    """Hand the import to the job queue with the saved mapping (uploaded → queued); returns the import.
 
-    Raises AlreadyRun when another request ran (or is running) it.
+    Raises AlreadyRun when another request queued (or ran) it. With JOBS_IMMEDIATE the job runs here.
     """
     import_id = customer_import.id
     db.session.commit()  # end the read transaction: the claim must see the latest state (SQLite snapshots)
     claimed = db.session.execute(
-        update(CustomerImport).where(CustomerImport.id == import_id, CustomerImport.status == "uploaded",
-                                     CustomerImport.finished_at.is_(None)).values(finished_at=utcnow())
+        update(CustomerImport).where(CustomerImport.id == import_id, CustomerImport.status == "uploaded")
+        .values(status="queued", rows_done=0)
     ).rowcount
+    db.session.commit()
     if claimed != 1:
-        db.session.rollback()
         raise AlreadyRun(import_id)
+    enqueue("run_customer_import", import_id, actor.id, ip)
+    return db.session.get(CustomerImport, import_id, populate_existing=True)
+
+
+def run_import(customer_import, actor, ip=None):
+    """Queue the import and, in immediate mode, run it (kept for callers of the one-step API)."""
+    return queue_import(customer_import, actor, ip)
+
+
+def process_import(import_id, actor_id, ip=None):
+    """The job: import the rows of a queued import in committed batches of BATCH_SIZE rows, progress on the record."""
+    from app.models import User
+
+    db.session.commit()
+    now = utcnow()
+    claimed = db.session.execute(
+        update(CustomerImport).where(CustomerImport.id == import_id, CustomerImport.status == "queued")
+        .values(status="running", started_at=now, heartbeat_at=now, rows_done=0)
+    ).rowcount
+    db.session.commit()
+    if claimed != 1:
+        return  # already run (a doubled job), or cancelled
+    customer_import = db.session.get(CustomerImport, import_id, populate_existing=True)
+    actor = db.session.get(User, actor_id)
+    # The report and the messages are written in the importer's language: a worker has no request to read it from.
+    with in_locale(getattr(actor, "locale", None) or current_app.config.get("BABEL_DEFAULT_LOCALE", "vi")):
+        _process(import_id, customer_import, actor, ip)
+
+
+def _process(import_id, customer_import, actor, ip):
+    results = []
     try:
+        mapping = customer_import.mapping
+        owner = customer_import.owner
+        # Read-only phase: every row converted and its duplicates decided over the whole file (as the preview does).
+        results = evaluate(stored_file(customer_import), mapping["columns"], mapping["on_duplicate"], actor)
+        db.session.commit()  # end the read transaction before the first write
+        owner_id, total = owner.id, len(results)
+        done = 0
+        for start in range(0, total, BATCH_SIZE):
+            batch = results[start:start + BATCH_SIZE]
+            to_import = [r for r in batch if r.status == "ok"]
+            if to_import:
+                _insert_batch(to_import, owner_id, _tags_for(to_import))
+            done += len(batch)
+            db.session.execute(update(CustomerImport).where(CustomerImport.id == import_id)
+                               .values(rows_done=done, heartbeat_at=utcnow(), total_rows=total))
+            db.session.commit()  # one short write transaction per batch
+        counts = {status: sum(1 for r in results if r.status == status) for status in ("ok", "duplicate", "error")}
         customer_import = db.session.get(CustomerImport, import_id, populate_existing=True)
-        _import_rows(customer_import, actor, ip)
+        customer_import.status = "imported"
+        customer_import.imported_count, customer_import.skipped_count, customer_import.error_count = (
+            counts["ok"], counts["duplicate"], counts["error"])
+        customer_import.report = report_text(results)
+        customer_import.finished_at = utcnow()
+        remove_stored_file(customer_import)
+        record("customer.import", customer_import, actor=actor, ip=ip,
+               after={"owner_id": owner_id, "imported": counts["ok"], "skipped": counts["duplicate"], "errors": counts["error"]})
         db.session.commit()
     except Exception:
         db.session.rollback()
         error_id = secrets.token_hex(4).upper()
         current_app.logger.exception("import %s failed (error %s)", import_id, error_id)
-        _mark_failed(import_id, _("The import stopped because of an unexpected error; nothing was imported. "
-                                  "Error id: %(id)s.", id=error_id))
-    return db.session.get(CustomerImport, import_id, populate_existing=True)
+        done = [r for r in results if r.customer_id]
+        if done:
+            message = _("The import stopped because of an unexpected error after %(done)d imported rows; those rows stay "
+                        "imported (see the report), the others were not. Error id: %(id)s.", done=len(done), id=error_id)
+        else:
+            message = _("The import stopped because of an unexpected error; nothing was imported. "
+                        "Error id: %(id)s.", id=error_id)
+        _mark_failed(import_id, message, done)
 
 
-def _import_rows(customer_import, actor, ip):
-    mapping = customer_import.mapping
-    owner = customer_import.owner
-    results = evaluate(stored_file(customer_import), mapping["columns"], mapping["on_duplicate"], actor)
-    to_import = [r for r in results if r.status == "ok"]
-    tags = _tags_for(to_import)
-    for start in range(0, len(to_import), BATCH_SIZE):
-        _insert_batch(to_import[start:start + BATCH_SIZE], owner, tags)
-    counts = {status: sum(1 for r in results if r.status == status) for status in ("ok", "duplicate", "error")}
-    customer_import.status = "imported"
-    customer_import.imported_count, customer_import.skipped_count, customer_import.error_count = (
-        counts["ok"], counts["duplicate"], counts["error"])
-    customer_import.report = report_text(results)
-    customer_import.content = None
-    customer_import.finished_at = utcnow()
-    record("customer.import", customer_import, actor=actor, ip=ip,
-           after={"owner_id": owner.id, "imported": counts["ok"], "skipped": counts["duplicate"], "errors": counts["error"]})
+def check_stale(customer_import):
+    """Mark failed a running import whose worker died (no committed batch for STALE_AFTER); True if it did."""
+    if customer_import.status != "running":
+        return False
+    last = customer_import.heartbeat_at or customer_import.started_at or customer_import.created_at
+    if last > utcnow() - STALE_AFTER:
+        return False
+    message = _("The import stopped: its worker was stopped before it finished (%(done)d of %(total)d rows dealt with). "
+                "Rows of the batches it had saved stay imported; check the customers before importing the file again.",
+                done=customer_import.rows_done, total=customer_import.total_rows)
+    _mark_failed(customer_import.id, message, [], status="running")
+    db.session.refresh(customer_import)
+    return True
 
 
 def _tags_for(results):
@@ -348,12 +450,12 @@ def _tags_for(results):
     return tags
 
 
-def _insert_batch(results, owner, tags):
+def _insert_batch(results, owner_id, tags):
     customers = []
     for result in results:
         values = result.values
         # Every row sets the same columns (None included): the ORM then inserts a batch in a few statements.
-        customer = Customer(owner_id=owner.id, **{k: values.get(k) for k in (
+        customer = Customer(owner_id=owner_id, **{k: values.get(k) for k in (
             "name", "kind", "lifecycle", "phone", "phone_alt", "email", "tax_code", "address", "ward", "district",
             "province", "source", "notes", "birthday")})
         if values.get("tags"):
@@ -368,12 +470,16 @@ def _insert_batch(results, owner, tags):
         result.customer_id = customer.id
 
 
-def _mark_failed(import_id, message):
-    db.session.execute(
-        update(CustomerImport).where(CustomerImport.id == import_id, CustomerImport.status == "uploaded")
-        .values(status="failed", content=None, finished_at=utcnow(),
-                report=failure_report(message))
-    )
+def _mark_failed(import_id, message, done_results, status=None):
+    """Failed, with the message and the lines of the rows already imported; the stored file removed."""
+    found = db.session.get(CustomerImport, import_id, populate_existing=True)
+    if found is None or found.status not in ((status,) if status else ("queued", "running")):
+        return
+    found.status = "failed"
+    found.imported_count = len(done_results) if done_results else found.imported_count
+    found.finished_at = utcnow()
+    found.report = failure_report(message, report_text(done_results) if done_results else None)
+    remove_stored_file(found)
     db.session.commit()
 
 
@@ -384,4 +490,5 @@ def import_csv_bytes(raw, creator, owner, filename="import.csv", on_duplicate="s
     parsed = read_upload(raw, max_rows or current_app.config["IMPORT_MAX_ROWS"])
     customer_import = create_import(creator, owner, filename, raw, parsed)
     save_mapping(customer_import, customer_import.mapping["columns"], on_duplicate)
-    return run_import(customer_import, creator)
+    queue_import(customer_import, creator)
+    return db.session.get(CustomerImport, customer_import.id, populate_existing=True)
