@@ -98,7 +98,7 @@ def test_a_50000_row_import_never_blocks_another_users_notes_or_sign_in(app, cli
             token = other_auth.token()
             response = other_client.post(f"/customers/{customer.id}/notes", headers={"HX-Request": "true", "X-CSRFToken": token},
                                          data={"outcome": "reached", "body": f"Ghi chú {n}", "next_step": "none",
-                                               "client_key": f"note-{n}", "origin": "card"})
+                                               "client_key": f"import-note-{n:010d}", "origin": "card"})
             latencies.append(time.perf_counter() - started)
             statuses.append(response.status_code)
             if n == 10:  # and a sign-in in the middle of the import

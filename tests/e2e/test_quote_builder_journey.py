@@ -51,6 +51,9 @@ def test_a_rep_builds_a_quote_and_the_manager_approves_it(page, sign_in, console
     expect(lines).to_have_count(1)
     expect(lines.first).to_contain_text("Máy lạnh Daikin Inverter 1.5HP")
     expect(total(page, "total")).to_have_text("13.750.000 ₫")
+    # The search box comes back empty and focused for the next product (htmx focuses it once the swap settles).
+    expect(page.locator("#product-search")).to_be_focused()
+    expect(page.locator("#product-search")).to_have_value("")
     quantity = lines.first.locator("input[name=quantity]")
     quantity.fill("-1")
     blur(page)

@@ -142,14 +142,15 @@ class NameIndex:
 
     def __init__(self):
         self._exact = {}
-        self._buckets = {}  # first letters → length → [(core, its numbers, ref)]
+        self._buckets = {}  # (first letters, its numbers) → length → [(core, ref)]
 
     def add(self, name, ref, core=None):
         core = core if core is not None else core_name(name or "")
         if core:
             self._exact.setdefault(core, ref)
-            by_length = self._buckets.setdefault(_name_bucket(core), {})
-            by_length.setdefault(len(core), []).append((core, _DIGITS.findall(core), ref))
+            # The numbers are part of the key: "Khách hàng 1" … "Khách hàng 50000" are never compared with each other.
+            by_length = self._buckets.setdefault((_name_bucket(core), tuple(_DIGITS.findall(core))), {})
+            by_length.setdefault(len(core), []).append((core, ref))
 
     def find(self, name, core=None):
         """The reference of the first name equal or very similar to name, or None."""
@@ -158,19 +159,17 @@ class NameIndex:
             return None
         if core in self._exact:
             return self._exact[core]
-        by_length = self._buckets.get(_name_bucket(core))
+        by_length = self._buckets.get((_name_bucket(core), tuple(_DIGITS.findall(core))))
         if not by_length:
             return None
-        digits, size = _DIGITS.findall(core), len(core)
+        size = len(core)
         # ratio ≤ 2·min(len)/(sum of lens): only these lengths can reach SIMILAR_NAME.
         shortest, longest = int(size * SIMILAR_NAME / (2 - SIMILAR_NAME)), int(size * (2 - SIMILAR_NAME) / SIMILAR_NAME) + 1
         matcher = SequenceMatcher(None)
         matcher.set_seq2(core)  # the row's name is analysed once, the candidates are compared against it
         compared = 0
         for length in range(shortest, longest + 1):
-            for other, other_digits, ref in by_length.get(length, ()):
-                if other_digits != digits:
-                    continue
+            for other, ref in by_length.get(length, ()):
                 compared += 1
                 if compared > NAME_COMPARISONS:
                     return None
