@@ -72,12 +72,14 @@ def test_a_50000_row_import_never_blocks_another_users_notes_or_sign_in(app, cli
     from app.jobs import run_customer_import
 
     worker = {}
+    # Plain ids for the thread: reading found.id there would load the expired object through this thread's session.
+    import_id, importer_id = found.id, importer.id
 
     def work():
         worker["id"] = threading.get_ident()
         with app.app_context():
             started = time.perf_counter()
-            run_customer_import.call_local(found.id, importer.id, None)
+            run_customer_import.call_local(import_id, importer_id, None)
             worker["seconds"] = time.perf_counter() - started
             db.session.remove()
 
