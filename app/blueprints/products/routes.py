@@ -125,14 +125,17 @@ def import_reading(import_id):
     form = ReadingForm(data={"reading": None if found.needs_encoding_choice else found.encoding})
     report = None
     if form.validate_on_submit():
-        if found.encoding_question and form.reading.data:
-            product_imports.choose_reading(found, form.reading.data)
-        if found.needs_encoding_choice:
-            form.reading.errors.append(_("Choose how to read the file before importing it."))
-        elif form.run.data:
-            return _queue_or_ask(found, run=True)
-        else:
-            report = product_imports.check_file(import_jobs.stored_bytes(found) or b"", found.encoding)
+        try:
+            if found.encoding_question and form.reading.data:
+                product_imports.choose_reading(found, form.reading.data)
+            if found.needs_encoding_choice:
+                form.reading.errors.append(_("Choose how to read the file before importing it."))
+            elif form.run.data:
+                return _queue_or_ask(found, run=True)
+            else:
+                report = product_imports.check_file(import_jobs.stored_bytes(found) or b"", found.encoding)
+        except UploadError as error:
+            form.reading.errors.append(str(error))
     raw = import_jobs.stored_bytes(found) or b""
     question = found.encoding_question
     return _render_import("products/import_reading.html", form, report, form.errors or form.reading.errors, imp=found,

@@ -267,9 +267,14 @@ def stored_file(found):
 
 
 def choose_reading(found, encoding):
-    """The user's choice of how to read a file that is partly not UTF-8 (the header's text may change with it)."""
+    """The user's choice of how to read a file that is partly not UTF-8; UploadError (choice not kept) when the file
+    cannot be imported read that way (its header's text changes with the reading)."""
+    raw = import_jobs.stored_bytes(found)
+    if raw is None:
+        raise UploadError(_("The uploaded file is no longer there. Upload it again."))
+    columns = _column_headers(*read_file(raw, encoding))
     import_jobs.choose_reading(found, encoding)
-    found.columns = _column_headers(*stored_file(found))
+    found.columns = columns
     db.session.commit()
 
 
