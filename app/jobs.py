@@ -12,6 +12,7 @@ from app.queue import app_context, huey, init_app, job  # noqa: F401  (huey and 
 from app.services.agenda.digest import send_due_digests
 from app.services.automation.registry import run_all_rules
 from app.services.customers.imports import process_import as process_customer_import
+from app.services.products.imports import process_import as process_product_import
 from app.services.automation.reminder_delivery import deliver_quote_reminder
 from app.services.quotes.delivery import deliver_contract_email, deliver_quote_email
 
@@ -75,9 +76,19 @@ def send_morning_digests():
 
 # --- imports: heavy, run in committed batches so that no user ever waits for the database's write lock
 
+def _run_import(kind, process, import_id, actor_id, ip):
+    with app_context():
+        with huey.lock_task(f"{kind}-import-{import_id}"):
+            process(import_id, actor_id, ip)
+
+
 @job(retries=0)
 def run_customer_import(import_id, actor_id, ip=None):
     """Import a queued customer CSV import in batches (progress on the import record; failed, never stuck, on error)."""
-    with app_context():
-        with huey.lock_task(f"customer-import-{import_id}"):
-            process_customer_import(import_id, actor_id, ip)
+    _run_import("customer", process_customer_import, import_id, actor_id, ip)
+
+
+@job(retries=0)
+def run_product_import(import_id, actor_id, ip=None):
+    """Upsert a queued price-list import in batches (progress on the import record; failed, never stuck, on error)."""
+    _run_import("product", process_product_import, import_id, actor_id, ip)

@@ -117,6 +117,7 @@ def form_posts(w):
         ("ProductForm", "/admin/products/new", {}, True),
         ("ProductForm", f"/admin/products/{w['product'].id}", {}, True),
         ("ImportForm", "/admin/products/import", {}, True),
+        ("ReadingForm", "/admin/products/import/1", {}, True),
         ("LineForm", f"/quotes/{draft.id}/lines/{line.id}", {"version": draft.version}, True),
         ("FreeLineForm", f"/quotes/{draft.id}/lines", {"kind": "free", "version": draft.version}, True),
         ("TermsForm", f"/quotes/{draft.id}/terms", {"version": draft.version}, True),

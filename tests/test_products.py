@@ -210,8 +210,9 @@ def test_activation_refuses_get(client, admin):
 # --- CSV import ------------------------------------------------------------------------------------
 
 def _import(auth, raw, run=True, filename="bang-gia.csv"):
+    """Upload a price list; an import is queued (and, JOBS_IMMEDIATE, run) and its result page followed."""
     data = {"file": (io.BytesIO(raw), filename), ("run" if run else "check"): "1"}
-    return auth.post("/admin/products/import", data, content_type="multipart/form-data")
+    return auth.post("/admin/products/import", data, content_type="multipart/form-data", follow_redirects=run)
 
 
 MESSY = (

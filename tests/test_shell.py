@@ -42,6 +42,7 @@ def test_english_is_complete_for_the_shell(client, auth, rep):
 def test_every_page_answers_htmx_with_a_fragment(app, client, auth):
     from app.access import PUBLIC, policy_of
     from app.services.customers import imports as customer_import
+    from app.services.products import imports as product_import
     from app.services.customers.merge import merge_customers
 
     from tests.factories import make_activity, make_contact, make_deal, make_product
@@ -58,6 +59,12 @@ def test_every_page_answers_htmx_with_a_fragment(app, client, auth):
     customer_import.save_mapping(run, customer_import.guess_mapping(parsed.header), "skip")
     customer_import.run_import(run, admin)
     pending = customer_import.create_import(admin, admin, "cho.csv", raw, parsed)  # uploaded, not imported yet
+    price_list = "Mã hàng;Tên hàng;ĐVT;Đơn giá;Thuế suất\nSP-1;Ống nhựa;mét;1000;10\n".encode()
+    product_run = product_import.create_import(admin, "bang-gia.csv", price_list, *product_import.read_file(price_list))
+    product_import.queue_import(product_run, admin)
+    product_pending = product_import.create_import(admin, "cho.csv", price_list, *product_import.read_file(price_list))
+    import_ids = {"customer_tools.import_mapping": pending.id, "products.import_reading": product_pending.id,
+                  "products.import_result": product_run.id, "products.import_progress": product_run.id}
     ids = {"customer_id": customer.id, "deal_id": deal.id, "stage_id": deal.stage_id, "user_id": admin.id,
            "contact_id": make_contact(customer).id, "merge_id": merge.id, "import_id": run.id,
            "product_id": make_product().id, "activity_id": make_activity(admin, customer).id}
@@ -68,7 +75,7 @@ def test_every_page_answers_htmx_with_a_fragment(app, client, auth):
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint == "static" or policy_of(app.view_functions[rule.endpoint]) == PUBLIC:
             continue
-        values = {**ids, "import_id": pending.id} if rule.endpoint == "customer_tools.import_mapping" else ids
+        values = {**ids, "import_id": import_ids[rule.endpoint]} if rule.endpoint in import_ids else ids
         url = rule.build({name: values[name] for name in rule.arguments})[1] + query.get(rule.endpoint, "")
         response = client.get(url, headers={"HX-Request": "true"})
         assert response.status_code == 200, url

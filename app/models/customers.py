@@ -5,7 +5,7 @@ from sqlalchemy import JSON, CheckConstraint, Column, Float, ForeignKey, Index, 
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models.base import TimestampMixin, UTCDateTime, utcnow
+from app.models.base import IMPORT_STATUSES, ImportJobMixin, TimestampMixin, UTCDateTime, utcnow
 from app.text import fold
 
 KINDS = ("company", "person")
@@ -152,38 +152,19 @@ class CustomerMerge(db.Model):
     actor = relationship("User")
 
 
-IMPORT_STATUSES = ("uploaded", "imported", "failed")
 
 
-class CustomerImport(db.Model):
-    """One CSV import: the uploaded file until it is imported, the column mapping, and the per-row report."""
+class CustomerImport(ImportJobMixin, db.Model):
+    """One customer CSV import: the uploaded file until it is imported, the column mapping, and the per-row report."""
 
     __tablename__ = "customer_imports"
     __table_args__ = (
-        CheckConstraint("status IN ('uploaded', 'queued', 'running', 'imported', 'failed')", name="status"),
+        CheckConstraint(IMPORT_STATUSES, name="status"),
         Index("ix_customer_imports_creator_created", "created_by_id", "created_at"),
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     owner_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))  # owner of the new customers
-    filename: Mapped[str] = mapped_column(String(255))
-    encoding: Mapped[str] = mapped_column(String(20))
-    content: Mapped[bytes | None] = mapped_column(LargeBinary)  # legacy: the file is now stored in instance/imports/
-    stored_name: Mapped[str | None] = mapped_column(String(80))  # the uploaded file in instance/imports/, removed once imported
+    content: Mapped[bytes | None] = mapped_column(LargeBinary)  # legacy: the file is now stored in IMPORT_UPLOAD_FOLDER
     mapping: Mapped[dict | None] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(10), default="uploaded")
-    total_rows: Mapped[int] = mapped_column(default=0)
-    imported_count: Mapped[int] = mapped_column(default=0)
-    skipped_count: Mapped[int] = mapped_column(default=0)
-    error_count: Mapped[int] = mapped_column(default=0)
-    updated_count: Mapped[int] = mapped_column(default=0)  # rows that updated an existing record (none for customers yet)
-    rows_done: Mapped[int] = mapped_column(default=0)  # progress of the job: rows of the file dealt with so far
-    report: Mapped[str | None] = mapped_column(Text)  # CSV: row, status, reason, customer id
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # last committed batch: a stale one means a dead worker
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    created_by = relationship("User", foreign_keys=[created_by_id])
     owner = relationship("User", foreign_keys=[owner_id])

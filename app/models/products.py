@@ -1,9 +1,9 @@
 """Products of the price list."""
-from sqlalchemy import BigInteger, CheckConstraint, String, Text, event
+from sqlalchemy import JSON, BigInteger, CheckConstraint, Index, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
-from app.models.base import TimestampMixin
+from app.models.base import IMPORT_STATUSES, ImportJobMixin, TimestampMixin
 from app.text import fold
 
 # Vietnamese VAT rates in percent; None means "không chịu thuế" (not subject to VAT).
@@ -37,3 +37,18 @@ class Product(TimestampMixin, db.Model):
 @event.listens_for(Product, "before_update")
 def _keep_search_text(_mapper, _connection, product):
     product.search_text = fold(f"{product.sku or ''} {product.name or ''}")
+
+
+class ProductImport(ImportJobMixin, db.Model):
+    """One price-list CSV import run as a job: imported_count is the products created, updated_count the ones
+    changed, skipped_count the rows that changed nothing."""
+
+    __tablename__ = "product_imports"
+    __table_args__ = (
+        CheckConstraint(IMPORT_STATUSES, name="status"),
+        Index("ix_product_imports_creator_created", "created_by_id", "created_at"),
+    )
+
+    columns: Mapped[dict | None] = mapped_column(JSON)  # {field: header text} of the columns recognised
+    # The upload form's one-time key: the same form posted twice makes one import.
+    upload_key: Mapped[str | None] = mapped_column(String(40), unique=True)

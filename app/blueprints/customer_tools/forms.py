@@ -5,6 +5,7 @@ from wtforms import FieldList, IntegerField, RadioField, SelectChoice, SelectFie
 from wtforms.validators import InputRequired, Optional
 
 from app.forms import BaseForm
+from app.services.common.csv_files import reading_choices
 from app.services.customers.imports import FIELD_LABELS, FIELDS, IGNORE
 from app.services.customers.merge import MERGE_FIELDS, default_choice, field_value
 
@@ -72,5 +73,6 @@ class MappingForm(BaseForm):
 
     columns = FieldList(SelectField(choices=FIELD_CHOICES), min_entries=0, max_entries=500)
     on_duplicate = RadioField(_l("Duplicates"), choices=DUPLICATE_CHOICES, default="skip")
+    reading = RadioField(_l("How should the file be read?"), choices=reading_choices, validators=[Optional()])
     preview = SubmitField(_l("Update preview"))
     run = SubmitField(_l("Import"))

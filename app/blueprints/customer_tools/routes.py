@@ -13,7 +13,9 @@ from app.blueprints.errors.routes import render_error
 from app.extensions import csrf, db
 from app.htmx import render_page_or_block
 from app.models import Customer, CustomerImport, CustomerMerge, User
+from app.services.common.import_jobs import mine_or_404
 from app.services.customers import imports
+from app.services.common.csv_files import encoding_question_text, reading_samples
 from app.services.common.csv_safe import excel_csv
 from app.services.customers.merge import (StaleMerge, compare, duplicate_groups, merge_customers, merge_page, merges_visible_to,
                                 related_counts, snapshot_values)
@@ -121,11 +123,7 @@ def duplicates():
 
 def _my_import_or_404(import_id, *options):
     """The import with this id if the current user created it; 404 otherwise (also for admins)."""
-    found = db.session.scalar(select(CustomerImport).options(*options).where(
-        CustomerImport.id == import_id, CustomerImport.created_by_id == current_user.id))
-    if found is None:
-        abort(404)
-    return found
+    return mine_or_404(CustomerImport, import_id, current_user, *options)
 
 
 def _owner_choices():
@@ -164,15 +162,21 @@ def import_mapping(import_id):
     found = _my_import_or_404(import_id)
     if found.status != "uploaded" or found.finished_at is not None:
         return redirect(url_for(".import_result", import_id=import_id), code=303)
-    parsed = imports.stored_file(found, limit=1)  # the header and a sample row; the preview reads its own rows
-    form = MappingForm(data={"columns": found.mapping["columns"], "on_duplicate": found.mapping["on_duplicate"]})
+    chosen_reading = found.encoding if found.encoding_question and not found.needs_encoding_choice else None
+    form = MappingForm(data={"columns": found.mapping["columns"], "on_duplicate": found.mapping["on_duplicate"],
+                             "reading": chosen_reading})
     columns, problems = found.mapping["columns"], []
-    if form.validate_on_submit():
+    if form.validate_on_submit() and found.encoding_question and form.reading.data:
+        imports.choose_reading(found, form.reading.data)
+    parsed = imports.stored_file(found, limit=1)  # the header and a sample row; the preview reads its own rows
+    if form.is_submitted() and not form.errors:
         chosen = [entry.data for entry in form.columns]
         problems = imports.mapping_errors(chosen, len(parsed.header))
         if found.owner_id not in {user_id for user_id, _name in _owner_choices()}:
             problems.append(_("You can no longer import customers for %(name)s.", name=found.owner.name))
-        if not problems:
+        if form.run.data and found.needs_encoding_choice:
+            form.reading.errors.append(_("Choose how to read the file before importing it."))
+        if not problems and not form.reading.errors:
             columns = chosen
             imports.save_mapping(found, columns, form.on_duplicate.data)
             if form.run.data:
@@ -182,10 +186,18 @@ def import_mapping(import_id):
                     pass
                 return redirect(url_for(".import_result", import_id=import_id), code=303)
     rows = imports.preview(found, columns, form.on_duplicate.data or "skip", current_user)
-    status = 400 if (problems or form.errors) else 200
+    status = 400 if (problems or form.errors or form.reading.errors) else 200
     return render_page_or_block("customer_tools/import_mapping.html", imp=found, form=form, header=parsed.header,
                                 samples=parsed.rows[0][1] if parsed.rows else [], rows=rows, problems=problems,
-                                columns=columns), status
+                                columns=columns, **_reading_context(found)), status
+
+
+def _reading_context(found):
+    """The sentence naming the lines that are not UTF-8 and those lines in each reading (nothing for other files)."""
+    if not found.encoding_question:
+        return {"question_text": None, "reading_samples": {}}
+    return {"question_text": encoding_question_text(found.encoding_question),
+            "reading_samples": reading_samples(imports.stored_bytes(found) or b"", found.encoding_question)}
 
 
 @bp.route("/customers/import/<int:import_id>/result")

@@ -1,10 +1,11 @@
 """Forms of the price list: one product, and a CSV file to import."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import SelectChoice, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectChoice, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, StopValidation, ValidationError
 
 from app.forms import BaseForm, MoneyField, strip
+from app.services.common.csv_files import reading_choices
 from app.services.products.imports import MAX_PRICE
 from app.services.products.catalogue import by_sku
 
@@ -72,11 +73,20 @@ class ProductForm(BaseForm):
 
 
 class ImportForm(BaseForm):
-    """A price-list CSV; "check" reports what would happen and saves nothing."""
+    """A price-list CSV; "check" reports what would happen and saves nothing; upload_key makes a double post one import."""
 
     file = FileField(_l("CSV file"), validators=[
         FileRequired(_l("Choose a CSV file.")),
         FileAllowed(["csv", "txt", "tsv"], _l("Choose a .csv file (in Excel: Save as → CSV UTF-8).")),
     ])
+    upload_key = HiddenField(filters=[lambda value: (value or "").strip()[:40] or None])
+    check = SubmitField(_l("Check the file"))
+    run = SubmitField(_l("Import"))
+
+
+class ReadingForm(BaseForm):
+    """An uploaded price list: how to read a file that is partly not UTF-8, then check or import it."""
+
+    reading = RadioField(_l("How should the file be read?"), choices=reading_choices, validators=[Optional()])
     check = SubmitField(_l("Check the file"))
     run = SubmitField(_l("Import"))

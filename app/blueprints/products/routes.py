@@ -1,17 +1,21 @@
 """The price list: admins list, edit, withdraw and import products; everyone picks them for quotes."""
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+import secrets
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from app.forms import page_arg
 from app.access import roles, signed_in
-from app.blueprints.products.forms import ImportForm, ProductForm
+from app.blueprints.products.forms import ImportForm, ProductForm, ReadingForm
 from app.extensions import db
 from app.htmx import render_page_or_block
-from app.models import Product
-from app.services.common.csv_files import UploadError
-from app.services.products.imports import MAX_ROWS, import_products
+from app.models import Product, ProductImport
+from app.services.common import import_jobs
+from app.services.common.csv_files import UploadError, encoding_question_text, reading_samples
+from app.services.products import imports as product_imports
 from app.services.products.catalogue import SkuTaken, list_products, pick_products, save_product, set_active
 
 bp = Blueprint("products", __name__)
@@ -73,17 +77,95 @@ def activate(product_id):
 @bp.route("/admin/products/import", methods=["GET", "POST"])
 @roles("admin")
 def import_csv():
+    """Upload: "check" reports at once and saves nothing; "import" stores the file and queues the job."""
     form = ImportForm()
+    if not form.is_submitted():
+        form.upload_key.data = secrets.token_urlsafe(24)
+    report = None
+    if form.validate_on_submit():
+        raw = form.file.data.read()
+        try:
+            parsed, columns = product_imports.read_file(raw)
+            if form.run.data or parsed.question:  # a file partly not UTF-8 waits for the user's choice of reading
+                found = product_imports.create_import(current_user, form.file.data.filename, raw, parsed, columns,
+                                                      form.upload_key.data)
+                return _queue_or_ask(found, run=bool(form.run.data))
+            report = product_imports.check_file(raw)
+        except UploadError as error:
+            form.file.errors.append(str(error))
+    return _render_import("products/import.html", form, report, form.errors)
+
+
+def _queue_or_ask(found, run):
+    """Queue the import (a second submission is refused: the first one's page) or ask how to read its file."""
+    if not run or found.needs_encoding_choice:
+        return redirect(url_for(".import_reading", import_id=found.id), code=303)
+    try:
+        product_imports.queue_import(found, current_user, ip=request.remote_addr)
+    except import_jobs.AlreadyRun:
+        pass
+    return redirect(url_for(".import_result", import_id=found.id), code=303)
+
+
+def _render_import(template, form, report, errors, **context):
+    recent = db.session.scalars(select(ProductImport).where(ProductImport.created_by_id == current_user.id)
+                                .order_by(ProductImport.id.desc()).limit(5)).all()
+    return render_page_or_block(template, form=form, report=report, recent=recent, shown=REPORT_ROWS_SHOWN,
+                                max_rows=f"{product_imports.MAX_ROWS:,}".replace(",", "."), **context), (
+        400 if errors else 200)
+
+
+@bp.route("/admin/products/import/<int:import_id>", methods=["GET", "POST"])
+@roles("admin")
+def import_reading(import_id):
+    """An uploaded file partly not UTF-8: the lines named, the user chooses the reading, checks, then imports."""
+    found = import_jobs.mine_or_404(ProductImport, import_id, current_user)
+    if found.status != "uploaded":
+        return redirect(url_for(".import_result", import_id=import_id), code=303)
+    form = ReadingForm(data={"reading": None if found.needs_encoding_choice else found.encoding})
     report = None
     if form.validate_on_submit():
         try:
-            report = import_products(form.file.data.read(), current_user, ip=request.remote_addr,
-                                     dry_run=not form.run.data)
+            if found.encoding_question and form.reading.data:
+                product_imports.choose_reading(found, form.reading.data)
+            if found.needs_encoding_choice:
+                form.reading.errors.append(_("Choose how to read the file before importing it."))
+            elif form.run.data:
+                return _queue_or_ask(found, run=True)
+            else:
+                report = product_imports.check_file(import_jobs.stored_bytes(found) or b"", found.encoding)
         except UploadError as error:
-            form.file.errors.append(str(error))
-    status = 400 if form.errors else 200
-    return render_page_or_block("products/import.html", form=form, report=report, max_rows=f"{MAX_ROWS:,}".replace(",", "."),
-                                shown=REPORT_ROWS_SHOWN), status
+            form.reading.errors.append(str(error))
+    raw = import_jobs.stored_bytes(found) or b""
+    question = found.encoding_question
+    return _render_import("products/import_reading.html", form, report, form.errors or form.reading.errors, imp=found,
+                          question_text=encoding_question_text(question) if question else None,
+                          reading_samples=reading_samples(raw, question) if question else {})
+
+
+@bp.route("/admin/products/import/<int:import_id>/result")
+@roles("admin")
+def import_result(import_id):
+    found = import_jobs.mine_or_404(ProductImport, import_id, current_user)
+    if found.status == "uploaded":
+        return redirect(url_for(".import_reading", import_id=import_id), code=303)
+    return render_page_or_block("products/import_result.html", **_import_state(found))
+
+
+@bp.route("/admin/products/import/<int:import_id>/progress")
+@roles("admin")
+def import_progress(import_id):
+    """The progress fragment the result page polls every second (htmx) until the import has finished."""
+    found = import_jobs.mine_or_404(ProductImport, import_id, current_user)
+    if found.status == "uploaded":
+        abort(404)
+    return render_template("products/_import_state.html", **_import_state(found))
+
+
+def _import_state(found):
+    product_imports.check_stale(found)
+    report = product_imports.stored_report(found) if found.status in ("imported", "failed") else None
+    return {"imp": found, "report": report, "shown": REPORT_ROWS_SHOWN}
 
 
 @bp.route("/products/search")

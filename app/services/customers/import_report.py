@@ -1,20 +1,13 @@
 """The per-row report of a customer import: stored as CSV on the import, shown on its page, downloaded for Excel."""
-import csv
-import io
-
 from flask_babel import lazy_gettext as _l
+
+from app.services.common import import_jobs
 
 STATUS_LABELS = {"imported": _l("Imported"), "duplicate": _l("Skipped: duplicate"), "error": _l("Error")}
 
 REPORT_COLUMNS = ["row", "status", "details", "customer_id", "name"]
 REPORT_HEADERS = {"row": _l("Row"), "status": _l("Status"), "details": _l("Details"), "customer_id": _l("Customer id"),
                   "name": _l("Name")}
-
-
-def _csv_text(rows):
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(rows)
-    return buffer.getvalue()
 
 
 def report_text(results):
@@ -24,24 +17,17 @@ def report_text(results):
         status = "imported" if r.status == "ok" else r.status
         customer_id = r.customer_id if r.status == "ok" else r.duplicate_of_customer
         lines.append([r.row, status, r.details(), customer_id or "", r.name])
-    return _csv_text(lines)
+    return import_jobs.csv_text(lines)
 
 
 def failure_report(message, done_report=None):
     """The stored report of an import that stopped: one line saying why, then the lines of the rows it had imported."""
-    lines = [REPORT_COLUMNS, ["", "failed", message, "", ""]]
-    if done_report:
-        lines += list(csv.reader(io.StringIO(done_report)))[1:]
-    return _csv_text(lines)
+    return import_jobs.failure_report(REPORT_COLUMNS, message, done_report)
 
 
 def report_rows(customer_import):
     """The report's lines as dicts (row, status, details, customer_id, name)."""
-    if not customer_import.report:
-        return []
-    reader = csv.reader(io.StringIO(customer_import.report))
-    columns = next(reader, None) or REPORT_COLUMNS
-    return [dict(zip(columns, line)) for line in reader]
+    return import_jobs.csv_dicts(customer_import.report, REPORT_COLUMNS)
 
 
 def report_for_download(customer_import):

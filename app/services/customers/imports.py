@@ -9,13 +9,10 @@ Duplicates are decided over the whole file before the first batch is written, so
 a batch boundary never changes what counts as a duplicate. If the job stops
 midway the rows of the batches already committed stay imported, the import is
 marked failed and says so. The owner of the new customers is chosen on the
-server, never read from the file. The uploaded file waits in instance/imports/
-(outside the web root) and is removed once the import has finished.
+server, never read from the file. The file, the job's states and its report
+are handled as for every import (app/services/common/import_jobs.py).
 """
-import os
 import re
-import secrets
-from datetime import timedelta
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -23,15 +20,17 @@ from email_validator import EmailNotValidError, validate_email
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import Contact, Customer, CustomerImport, Tag
 from app.models.audit import record
-from app.models.base import utcnow
-from app.formatting import in_locale
+from app.services.common import import_jobs
 from app.services.common.csv_files import (  # noqa: F401 (read_upload, decode … are used through this module too)
     ParsedFile, UploadError, decode, decode_with, detect_delimiter, fold_header, parse, read_upload,
+)
+from app.services.common.import_jobs import (  # noqa: F401 (routes and tests use them through this module)
+    STALE_AFTER, AlreadyRun, remove_stored_file, stored_bytes, upload_folder, utcnow,
 )
 from app.services.customers.import_report import (  # noqa: F401 (pages read the report through this module)
     STATUS_LABELS, failure_report, report_for_download, report_rows, report_text,
@@ -40,7 +39,6 @@ from app.services.customers.import_columns import (  # noqa: F401 (forms and pag
     FIELD_LABELS, FIELDS, IGNORE, guess_mapping,
 )
 from app.services.customers.dedup import Candidate, FileDuplicates, existing_duplicates, normalise_email, normalise_tax_code
-from app.queue import enqueue
 from app.services.common.scope import visible_owner_condition
 from app.text import fold, normalise_phone, one_line
 
@@ -55,44 +53,12 @@ MAX_LENGTHS = {"name": 200, "email": 254, "address": 255, "ward": 100, "district
                "contact_name": 120, "contact_email": 254}
 DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d", "%Y/%m/%d")
 PREVIEW_ROWS = 10
-BATCH_SIZE = 500  # rows per committed transaction of the import job
-STALE_AFTER = timedelta(minutes=5)  # a running import with no committed batch for this long has lost its worker
+BATCH_SIZE = import_jobs.BATCH_SIZE  # rows per committed transaction of the import job
 _TAX_CODE = re.compile(r"\d{10}(-\d{3})?|\d{12}")
 _PHONE_SPLIT = re.compile(r"[/,;|]")
 
 
-class AlreadyRun(Exception):
-    """This import has already been run (or is running in another request)."""
-
-
 # --- Reading the file ---------------------------------------------------------------------------
-
-def upload_folder():
-    """instance/imports/: uploaded files wait there (outside the web root) until their import has run."""
-    folder = current_app.config["IMPORT_UPLOAD_FOLDER"]
-    os.makedirs(folder, exist_ok=True)
-    return folder
-
-
-def _stored_path(customer_import):
-    return os.path.join(upload_folder(), customer_import.stored_name) if customer_import.stored_name else None
-
-
-def stored_bytes(customer_import):
-    """The uploaded file's bytes (instance/imports/, or the legacy content column), or None once removed."""
-    path = _stored_path(customer_import)
-    if path and os.path.exists(path):
-        with open(path, "rb") as handle:
-            return handle.read()
-    return customer_import.content
-
-
-def remove_stored_file(customer_import):
-    path = _stored_path(customer_import)
-    if path and os.path.exists(path):
-        os.remove(path)
-    customer_import.content = None
-
 
 def stored_file(customer_import, limit=None):
     """The ParsedFile of an uploaded import (its first `limit` rows), read back from its stored file."""
@@ -105,12 +71,10 @@ def stored_file(customer_import, limit=None):
 
 def create_import(creator, owner, filename, raw, parsed):
     """Store an uploaded file (the mapping guessed from its header) until the user maps and imports it."""
-    stored_name = f"customers-{secrets.token_hex(16)}.csv"
-    with open(os.path.join(upload_folder(), stored_name), "wb") as handle:
-        handle.write(raw)
     customer_import = CustomerImport(
-        created_by_id=creator.id, owner_id=owner.id, filename=(filename or "import.csv").replace("\\", "/").split("/")[-1][:255],
-        encoding=parsed.encoding, stored_name=stored_name, total_rows=len(parsed.rows),
+        created_by_id=creator.id, owner_id=owner.id, filename=import_jobs.safe_filename(filename),
+        encoding=parsed.encoding, encoding_question=parsed.question, stored_name=import_jobs.store_file("customers", raw),
+        total_rows=len(parsed.rows),
         mapping={"delimiter": parsed.delimiter, "columns": guess_mapping(parsed.header), "on_duplicate": "skip"},
     )
     db.session.add(customer_import)
@@ -324,6 +288,12 @@ def mapping_errors(columns, width):
     return problems
 
 
+def choose_reading(customer_import, encoding):
+    """The user's choice of how to read a file that is partly not UTF-8."""
+    import_jobs.choose_reading(customer_import, encoding)
+    db.session.commit()
+
+
 def save_mapping(customer_import, columns, on_duplicate):
     customer_import.mapping = {**customer_import.mapping, "columns": list(columns), "on_duplicate": on_duplicate}
     db.session.commit()
@@ -336,17 +306,7 @@ def queue_import(customer_import, actor, ip=None):
 
     Raises AlreadyRun when another request queued (or ran) it. With JOBS_IMMEDIATE the job runs here.
     """
-    import_id = customer_import.id
-    db.session.commit()  # end the read transaction: the claim must see the latest state (SQLite snapshots)
-    claimed = db.session.execute(
-        update(CustomerImport).where(CustomerImport.id == import_id, CustomerImport.status == "uploaded")
-        .values(status="queued", rows_done=0)
-    ).rowcount
-    db.session.commit()
-    if claimed != 1:
-        raise AlreadyRun(import_id)
-    enqueue("run_customer_import", import_id, actor.id, ip)
-    return db.session.get(CustomerImport, import_id, populate_existing=True)
+    return import_jobs.queue(CustomerImport, customer_import, "run_customer_import", actor, ip)
 
 
 def run_import(customer_import, actor, ip=None):
@@ -358,19 +318,11 @@ def process_import(import_id, actor_id, ip=None):
     """The job: import the rows of a queued import in committed batches of BATCH_SIZE rows, progress on the record."""
     from app.models import User
 
-    db.session.commit()
-    now = utcnow()
-    claimed = db.session.execute(
-        update(CustomerImport).where(CustomerImport.id == import_id, CustomerImport.status == "queued")
-        .values(status="running", started_at=now, heartbeat_at=now, rows_done=0)
-    ).rowcount
-    db.session.commit()
-    if claimed != 1:
+    customer_import = import_jobs.start(CustomerImport, import_id)
+    if customer_import is None:
         return  # already run (a doubled job), or cancelled
-    customer_import = db.session.get(CustomerImport, import_id, populate_existing=True)
     actor = db.session.get(User, actor_id)
-    # The report and the messages are written in the importer's language: a worker has no request to read it from.
-    with in_locale(getattr(actor, "locale", None) or current_app.config.get("BABEL_DEFAULT_LOCALE", "vi")):
+    with import_jobs.in_language_of(actor):
         _process(import_id, customer_import, actor, ip)
 
 
@@ -390,45 +342,24 @@ def _process(import_id, customer_import, actor, ip):
             if to_import:
                 _insert_batch(to_import, owner_id, _tags_for(to_import))
             done += len(batch)
-            db.session.execute(update(CustomerImport).where(CustomerImport.id == import_id)
-                               .values(rows_done=done, heartbeat_at=utcnow(), total_rows=total))
-            db.session.commit()  # one short write transaction per batch
+            import_jobs.progress(CustomerImport, import_id, done, total)  # one short write transaction per batch
         counts = {status: sum(1 for r in results if r.status == status) for status in ("ok", "duplicate", "error")}
         customer_import = db.session.get(CustomerImport, import_id, populate_existing=True)
-        customer_import.status = "imported"
-        customer_import.imported_count, customer_import.skipped_count, customer_import.error_count = (
-            counts["ok"], counts["duplicate"], counts["error"])
-        customer_import.report = report_text(results)
-        customer_import.finished_at = utcnow()
-        remove_stored_file(customer_import)
+        import_jobs.finish(customer_import, (counts["ok"], 0, counts["duplicate"], counts["error"]), report_text(results))
         record("customer.import", customer_import, actor=actor, ip=ip,
                after={"owner_id": owner_id, "imported": counts["ok"], "skipped": counts["duplicate"], "errors": counts["error"]})
         db.session.commit()
     except Exception:
         db.session.rollback()
-        error_id = secrets.token_hex(4).upper()
-        current_app.logger.exception("import %s failed (error %s)", import_id, error_id)
         done = [r for r in results if r.customer_id]
-        if done:
-            message = _("The import stopped because of an unexpected error after %(done)d imported rows; those rows stay "
-                        "imported (see the report), the others were not. Error id: %(id)s.", done=len(done), id=error_id)
-        else:
-            message = _("The import stopped because of an unexpected error; nothing was imported. "
-                        "Error id: %(id)s.", id=error_id)
-        _mark_failed(import_id, message, done)
+        _mark_failed(import_id, import_jobs.crash_message(import_id, len(done)), done)
 
 
 def check_stale(customer_import):
     """Mark failed a running import whose worker died (no committed batch for STALE_AFTER); True if it did."""
-    if customer_import.status != "running":
+    if not import_jobs.is_stale(customer_import):
         return False
-    last = customer_import.heartbeat_at or customer_import.started_at or customer_import.created_at
-    if last > utcnow() - STALE_AFTER:
-        return False
-    message = _("The import stopped: its worker was stopped before it finished (%(done)d of %(total)d rows dealt with). "
-                "Rows of the batches it had saved stay imported; check the customers before importing the file again.",
-                done=customer_import.rows_done, total=customer_import.total_rows)
-    _mark_failed(customer_import.id, message, [], status="running")
+    _mark_failed(customer_import.id, import_jobs.stale_message(customer_import), [], status="running")
     db.session.refresh(customer_import)
     return True
 
@@ -472,15 +403,8 @@ def _insert_batch(results, owner_id, tags):
 
 def _mark_failed(import_id, message, done_results, status=None):
     """Failed, with the message and the lines of the rows already imported; the stored file removed."""
-    found = db.session.get(CustomerImport, import_id, populate_existing=True)
-    if found is None or found.status not in ((status,) if status else ("queued", "running")):
-        return
-    found.status = "failed"
-    found.imported_count = len(done_results) if done_results else found.imported_count
-    found.finished_at = utcnow()
-    found.report = failure_report(message, report_text(done_results) if done_results else None)
-    remove_stored_file(found)
-    db.session.commit()
+    report = failure_report(message, report_text(done_results) if done_results else None)
+    import_jobs.mark_failed(CustomerImport, import_id, report, imported=len(done_results), status=status)
 
 
 # --- For the benchmark ----------------------------------------------------------------------------
