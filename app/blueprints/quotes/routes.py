@@ -131,7 +131,7 @@ def update_line(quote_id, line_id):
         return refused(stale.quote, str(STALE), 409)
     except service.QuoteRefused:
         return refused(quote, read_only_message(quote), 409)
-    return _edited(quote, edited, "quotes/_line_answer.html", keep_form=True, line=line)
+    return _edited(quote, edited, "quotes/_line_answer.html", keep_form=True, line=line, stepped=bool(form.step.data))
 
 
 @bp.route("/quotes/<int:quote_id>/lines/<int:line_id>/delete", methods=["POST"])
