@@ -26,6 +26,11 @@ def wants_fragment():
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
+def fragment_target():
+    """The id of the element a fragment request will be swapped into (HX-Target), or None for a page."""
+    return getattr(request.htmx, "target", None) if wants_fragment() else None
+
+
 def current_url_args():
     """Query arguments of the page an htmx request came from (HX-Current-URL), e.g. the board's filters."""
     from urllib.parse import parse_qs, urlsplit

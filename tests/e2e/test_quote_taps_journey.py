@@ -142,3 +142,80 @@ def test_the_manager_approves_from_today_and_the_rep_sends_from_the_notification
     (mail,) = smtp_sink.to("chi.tran@duchung.vn")
     assert mail.get_body(("plain",)).get_content().startswith("Kính gửi anh/chị Trần Chi,")
     assert not console_errors
+
+
+def test_a_three_line_quote_started_from_the_quotes_tab_within_10_taps(page, sign_in, shop, console_errors):
+    rep, _manager, deal = shop
+    sign_in(rep.email)
+    counter = TapCounter(page)
+    counter.tap(page.get_by_role("navigation", name="Menu chính").get_by_role("link", name="Báo giá", exact=True))
+    counter.tap(page.locator('[data-action="start-quote"]'))
+    expect(page.locator("#quote-customer-search")).to_be_focused()  # the picker opened in place, ready to type
+    counter.keyboard("duc hung", delay=20)
+    customer = page.locator('#quote-start-customers [data-action="quote-customer"]')
+    expect(customer).to_have_count(1)
+    counter.tap(customer)
+    counter.tap(page.get_by_role("button", name=re.compile(deal.title)))
+    expect(page).to_have_url(re.compile(r"/quotes/\d+$"))
+    counter.tap(page.locator("#product-search"))
+    add_product(counter, page, "inverter 1.5", 1)
+    add_product(counter, page, "inverter 2hp", 2)
+    add_product(counter, page, "ong dong", 3)
+    counter.tap(page.get_by_role("button", name="Gửi duyệt", exact=True))
+    expect(page.locator('#quote-head [data-status="approved"]')).to_be_visible()
+    record("quote: 3 catalogue lines from the Quotes tab, submitted", counter)
+    assert counter.taps <= 10, counter.taps
+    assert not console_errors
+
+
+def test_repeating_the_last_quote_from_the_customer_card_within_4_taps(page, sign_in, shop, console_errors):
+    rep, _manager, deal = shop
+    last = make_quote(deal, status="sent", lines=[
+        {"description": "Máy lạnh Daikin Inverter 2HP", "unit": "bộ", "quantity": 3, "unit_price_vnd": 16_900_000}])
+    sign_in(rep.email)
+    page.goto(f"/customers/{deal.customer_id}")
+    counter = TapCounter(page)
+    counter.tap(page.get_by_role("button", name="Lặp lại báo giá gần nhất", exact=True))
+    expect(lines(page)).to_have_count(1)
+    expect(lines(page).first).to_contain_text("Máy lạnh Daikin Inverter 2HP")
+    counter.tap(page.get_by_role("button", name="Gửi duyệt", exact=True))
+    expect(page.locator('#quote-head [data-status="approved"]')).to_be_visible()
+    db.session.expire_all()
+    copy = db.session.scalars(select(Quote).where(Quote.deal_id == deal.id).order_by(Quote.id.desc())).first()
+    assert copy.number != last.number and copy.total_vnd == last.total_vnd
+    record("quote: repeat the last one from the customer card, submitted", counter)
+    assert counter.taps <= 4, counter.taps
+    assert not console_errors
+
+
+def second_line_quantity(page):
+    return lines(page).nth(1).locator("input[name=quantity]")
+
+
+@pytest.mark.parametrize("how", ["stepper", "typed"])
+def test_a_three_line_quote_with_two_units_of_one_line(page, sign_in, shop, console_errors, how):
+    """The steppers' worth, counted: quantity 2 on a line by a tap on + against tapping the field, typing
+    over the 1 and tapping away (the phone's way to finish an edit)."""
+    rep, _manager, deal = shop
+    sign_in(rep.email)
+    counter = TapCounter(page)
+    build_three_lines(page, counter, deal)
+    quantity = second_line_quantity(page)
+    if how == "stepper":
+        counter.tap(lines(page).nth(1).get_by_role("button", name="Tăng số lượng thêm 1", exact=True))
+    else:
+        counter.tap(quantity)
+        counter.press(quantity, "Backspace")
+        counter.type(quantity, "2")
+        counter.tap(page.locator("#quote-head h1"))
+    expect(quantity).to_have_value("2")
+    expect(lines(page).nth(1).locator("[data-line-amount]")).to_have_text("33.800.000 ₫")
+    counter.tap(page.get_by_role("button", name="Gửi duyệt", exact=True))
+    expect(page.locator('#quote-head [data-status="approved"]')).to_be_visible()
+    db.session.expire_all()
+    quote = db.session.scalars(select(Quote).where(Quote.deal_id == deal.id)).one()
+    assert [int(line.quantity) for line in quote.lines] == [1, 2, 1]
+    record(f"quote: 3 catalogue lines, one of 2 units ({'+ stepper' if how == 'stepper' else 'typed'}), submitted",
+           counter)
+    assert counter.taps <= 10, counter.taps
+    assert not console_errors

@@ -16,7 +16,7 @@ from app.services.customers.records import (KIND_LABELS, SOURCE_LABELS, Customer
                                     create_customer, customer_card, delete_contact, directions_url, export_csv,
                                     filter_choices, list_customers, parse_timeline_cursor, possible_duplicates,
                                     save_contact, timeline, update_customer, visible_contact_or_404, zalo_url)
-from app.services.quotes.editing import quotes_for
+from app.services.quotes.editing import last_quote_to_repeat, quotes_for
 from app.services.common.scope import get_visible_or_404, users_visible_to
 
 bp = Blueprint("customers", __name__)
@@ -65,7 +65,8 @@ def card(customer_id):
     entries, has_more = timeline(current_user, customer)
     return render_page_or_block("customers/card.html", customer=customer, deals=deals, entries=entries,
                                 has_more=has_more, zalo_url=zalo_url(customer.phone), directions_url=directions_url(customer),
-                                quotes=quotes_for(current_user, customer=customer))
+                                quotes=quotes_for(current_user, customer=customer),
+                                last_quote=last_quote_to_repeat(current_user, customer))
 
 
 @bp.route("/customers/<int:customer_id>/timeline")

@@ -84,6 +84,27 @@ def percent_to_bp(value):
     return int((value or Decimal(0)) * 100)
 
 
+QUANTITY_STEPS = {"+1": 1, "-1": -1}  # the line's − / + buttons (name="step")
+STEPPED_MINIMUM = Decimal(1)
+
+
+def stepped_quantity(quantity, step):
+    """quantity after a tap on − (step -1) or + (+1): one less never goes below 1 (1.5 → 1, and 1 or 0.5 stay
+    as they are: a smaller quantity is typed), one more never above the largest a line holds; decimals stay."""
+    if quantity is None or not step:
+        return quantity
+    if step < 0:
+        return max(quantity - 1, STEPPED_MINIMUM) if quantity > STEPPED_MINIMUM else quantity
+    return min(quantity + 1, MAX_QUANTITY)
+
+
+class StepField(StringField):
+    """The stepper button that submitted the line form: +1, -1, or 0 (a change, or any other value)."""
+
+    def process_formdata(self, valuelist):
+        self.data = QUANTITY_STEPS.get(valuelist[0] if valuelist else "", 0)
+
+
 def check_percent(field):
     if field.data is None:
         return
@@ -103,6 +124,7 @@ class LineForm(BaseForm):
         NumberRange(min=0, max=MAX_PRICE_VND, message=_l("The price cannot be negative."))])
     discount_pct = LocalDecimalField(_l("Discount %"), validators=[Optional()])
     vat_rate = SelectField(_l("VAT"), choices=VAT_CHOICES, default="10")
+    step = StepField(default=0)
 
     def validate_quantity(self, field):
         if field.data is None:
@@ -118,8 +140,10 @@ class LineForm(BaseForm):
         check_percent(field)
 
     def values(self):
-        """The line's stored values (quantity, unit, unit_price_vnd, discount_bp, vat_rate)."""
-        return {"quantity": self.quantity.data, "unit": self.unit.data, "unit_price_vnd": self.unit_price_vnd.data,
+        """The line's stored values (quantity, unit, unit_price_vnd, discount_bp, vat_rate); a stepper's ±1 applied."""
+        step = self.step.data if self.step is not None else 0
+        return {"quantity": stepped_quantity(self.quantity.data, step), "unit": self.unit.data,
+                "unit_price_vnd": self.unit_price_vnd.data,
                 "discount_bp": percent_to_bp(self.discount_pct.data), "vat_rate": vat_value(self.vat_rate.data)}
 
     def fill_from(self, line):
@@ -138,6 +162,7 @@ class FreeLineForm(LineForm):
     quantity = LocalDecimalField(_l("Quantity"), default=Decimal(1),
                                  validators=[InputRequired(_l("Enter a quantity, e.g. 2 or 1.5."))])
     unit = StringField(_l("Unit"), filters=[strip], default="", validators=[DataRequired(REQUIRED), Length(max=30)])
+    step = None  # no stepper on the new free line: its quantity is typed
 
     def values(self):
         return {**super().values(), "description": self.description.data}

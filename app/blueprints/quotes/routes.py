@@ -1,4 +1,4 @@
-"""Quotes: the list, a new quote for a deal, and the builder (lines and terms edited in place, htmx)."""
+"""Quotes: the list, repeating a quote, and the builder (lines and terms edited in place, htmx)."""
 from decimal import Decimal
 
 from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
@@ -9,11 +9,11 @@ from sqlalchemy.orm import selectinload
 
 from app.forms import page_arg
 from app.access import signed_in
-from app.blueprints.quotes.forms import FreeLineForm, LineForm, NewQuoteForm, TermsForm, VersionForm, local_number
+from app.blueprints.quotes.forms import FreeLineForm, LineForm, TermsForm, VersionForm, local_number
 from app.extensions import db
 from app.formatting import local_today
 from app.htmx import push_url, redirect_for_htmx, render_page_or_block, reswap, retarget, wants_fragment
-from app.models import Deal, Product, Quote
+from app.models import Product, Quote
 from app.services.quotes import approvals as approval_service
 from app.services.quotes import editing as service
 from app.services.quotes.pricing import price
@@ -56,21 +56,6 @@ def index():
     return render_page_or_block("quotes/index.html", block="results", quotes=quotes, has_more=has_more, page=page,
                                 quote_filter=quote_filter, scopes=service.scopes_for(current_user),
                                 waiting=0 if wants_fragment() else approval_service.awaiting_count(current_user))
-
-
-@bp.route("/quotes/new", methods=["GET", "POST"])
-@signed_in
-def new():
-    deal_id = request.args.get("deal", type=int)
-    if deal_id is None:
-        abort(404)
-    deal = get_visible_or_404(Deal, deal_id, current_user)
-    form = NewQuoteForm()
-    if form.validate_on_submit():
-        quote = service.create_quote(deal, current_user, local_today())
-        flash(_("Quote %(number)s created.", number=quote.label), "success")
-        return redirect(url_for("quotes.show", quote_id=quote.id), code=303)
-    return render_page_or_block("quotes/new.html", deal=deal, form=form), (400 if form.errors else 200)
 
 
 @bp.route("/quotes/<int:quote_id>/repeat", methods=["POST"])
@@ -131,7 +116,7 @@ def update_line(quote_id, line_id):
         return refused(stale.quote, str(STALE), 409)
     except service.QuoteRefused:
         return refused(quote, read_only_message(quote), 409)
-    return _edited(quote, edited, "quotes/_line_answer.html", keep_form=True, line=line)
+    return _edited(quote, edited, "quotes/_line_answer.html", keep_form=True, line=line, stepped=bool(form.step.data))
 
 
 @bp.route("/quotes/<int:quote_id>/lines/<int:line_id>/delete", methods=["POST"])

@@ -213,13 +213,17 @@ def customer_card(user, customer_id):
         .options(selectinload(Customer.tags), selectinload(Customer.contacts)))
     if customer is None:
         abort(404)
+    return customer, open_deals_for(user, customer)
+
+
+def open_deals_for(user, customer, limit=50):
+    """The customer's open deals user may see, most recently updated first, with their stages."""
     # A customer can have deals of other owners (e.g. after a hand-over): each is scoped too.
-    deals = db.session.scalars(
+    return db.session.scalars(
         visible_to(Deal, user).join(Deal.stage)
         .where(Deal.customer_id == customer.id, Stage.is_won.is_(False), Stage.is_lost.is_(False))
-        .options(contains_eager(Deal.stage)).order_by(Deal.updated_at.desc()).limit(50)
+        .options(contains_eager(Deal.stage)).order_by(Deal.updated_at.desc()).limit(limit)
     ).all()
-    return customer, deals
 
 
 @dataclass(frozen=True)

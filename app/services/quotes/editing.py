@@ -19,13 +19,15 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.extensions import db
-from app.models import Deal, Quote, QuoteLine
+from app.models import Customer, Deal, Quote, QuoteLine
 from app.models.base import utcnow
 from app.models.quotes import QUOTE_STATUSES
 from app.services.common.sessions import commit_keeping_loaded
 from app.services.quotes.numbering import next_number
 from app.services.quotes.pricing import apply_totals
 from app.services.common.scope import visible_to
+from app.services.pipeline.deals import create_deal
+from app.services.pipeline.stages import stages
 
 EDITED_IN_PLACE = ("draft", "pending_approval", "approved")
 REVISED_ON_EDIT = ("sent", "viewed", "declined", "expired")
@@ -76,6 +78,15 @@ def quotes_for(user, deal=None, customer=None, limit=20):
     if customer is not None:
         stmt = stmt.where(Quote.customer_id == customer.id)
     return db.session.scalars(stmt.order_by(Quote.created_at.desc(), Quote.id.desc()).limit(limit)).all()
+
+
+def last_quote_to_repeat(user, customer):
+    """The newest live quote of customer that user owns and has taken past draft: what "repeat the last quote"
+    on the customer card copies (None when there is none)."""
+    return db.session.scalar(
+        select(Quote).where(Quote.customer_id == customer.id, Quote.owner_id == user.id,
+                            Quote.status.notin_(("draft", "superseded")))
+        .order_by(Quote.created_at.desc(), Quote.id.desc()).limit(1))
 
 
 SCOPES = ("mine", "team", "all")
@@ -139,6 +150,16 @@ def create_quote(deal, user, today):
     db.session.add(quote)
     db.session.commit()
     return quote
+
+
+def create_quote_with_deal(customer, user, title, today):
+    """A new open deal for customer (owned by user, in the first stage, value 0 until a quote is accepted) and a
+    draft quote for it: a quote needs a deal, and a customer without an open one should not need a detour."""
+    if db.session.scalar(visible_to(Customer, user).where(Customer.id == customer.id)) is None:
+        raise LookupError("customer not visible")
+    first_open = next(stage for stage in stages() if stage.is_open)
+    deal = create_deal(user, customer, first_open, title[:200], 0, None)
+    return create_quote(deal, user, today)
 
 
 def often_quoted_products(user, limit=6):
