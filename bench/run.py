@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 
 from bench.data import FULL, ROOT, database_for, scaled
+from bench.phone import BUDGET as PHONE_BUDGET
 from bench import throughput as load_tool
 from bench.scenarios import BARE, add_ratios, budget_checks, measure_interleaved, scenarios
 from bench.server import Gunicorn, bare_server, signed_in_session
@@ -238,7 +239,8 @@ def main(argv=None):
                   f"{'ok' if row['ok'] else 'OVER'}")
         if label == "sqlite" and not args.skip_phone:
             report["phone"] = run_phone(url)
-            print("\nPhone first load, 390×844, empty cache (budget ≤ 50 KB, ≤ 5 requests, slow 4G + 4× CPU load ≤ 1200 ms)")
+            print(f"\nPhone first load, 390×844, empty cache (budget ≤ {PHONE_BUDGET['kb']} KB, ≤ {PHONE_BUDGET['requests']} "
+                  f"requests, slow 4G + 4× CPU load ≤ {PHONE_BUDGET['slow_load_ms']} ms)")
             print(f"{'page':16} {'req':>4} {'KB':>6} {'DCL':>6} {'load':>6} {'4G DCL':>7} {'4G load':>8}  budget")
             for row in report["phone"]:
                 print(f"{row['page']:16} {row['requests']:4d} {row['kb']:6.1f} {row['dcl_ms']:6d} {row['load_ms']:6d} "
