@@ -97,3 +97,23 @@ def test_the_bell_poll_is_one_statement_and_a_fragment_reads_no_counts(bench_app
     fragment = client.get("/customers?q=khach", headers={"HX-Request": "true"})
     assert fragment.status_code == 200 and "<html" not in fragment.get_data(as_text=True)
     assert "notifications" not in statements[0]  # no bell, no tab bar in a fragment: the user alone
+
+
+def test_an_unchanged_session_is_re_signed_hourly_not_on_every_page(client, auth):
+    from datetime import datetime, timezone
+
+    import time_machine
+
+    def session_cookie(response):
+        return [v for k, v in response.headers.items() if k == "Set-Cookie" and v.startswith("session=")]
+
+    make_user(email="an@example.vn")
+    with time_machine.travel(datetime.now(timezone.utc), tick=False) as clock:
+        assert session_cookie(auth.login("an@example.vn"))
+        assert client.get("/more").status_code == 200 and not session_cookie(client.get("/more"))
+        clock.shift(timedelta(minutes=59))
+        assert not session_cookie(client.get("/more"))
+        clock.shift(timedelta(minutes=2))  # an hour on: the visit restarts the session's 14 days, as before
+        refreshed = client.get("/more")
+        assert refreshed.status_code == 200 and session_cookie(refreshed)
+        assert not session_cookie(client.get("/more"))
