@@ -23,7 +23,7 @@ def free_port():
 class Gunicorn:
     """FieldCRM in bench mode under gunicorn with `make run`'s settings (2 workers × 4 threads), on 127.0.0.1 only."""
 
-    def __init__(self, database_url, workers=2, threads=4, app="wsgi:app", env=None):
+    def __init__(self, database_url, workers=2, threads=4, app="wsgi:app", env=None, root=ROOT):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "DATABASE_URL": database_url, "FIELDCRM_BENCH": "1", "SESSION_COOKIE_SECURE": "0",
@@ -32,7 +32,7 @@ class Gunicorn:
         self.process = subprocess.Popen(
             [gunicorn, "--workers", str(workers), "--threads", str(threads), "--bind", f"127.0.0.1:{self.port}",
              "--log-level", "warning", app],
-            cwd=ROOT, env=env, start_new_session=True,
+            cwd=root, env=env, start_new_session=True,
         )
         self._wait_ready()
 
