@@ -76,6 +76,16 @@ def test_the_floor_reads_the_user_and_both_counts_in_one_statement(bench_app, st
     assert shell_badges(html) == ("2", "2") and html.count("Khách Thử") == 3
 
 
+def test_today_counts_its_tab_with_its_agenda_not_twice(bench_app, statements):
+    user = make_user()
+    with_unread_and_due(user)
+    client = signed_in(bench_app, user)
+    statements.clear()
+    html = client.get("/").get_data(as_text=True)
+    assert "notifications" in statements[0] and "activities" not in statements[0]
+    assert shell_badges(html) == ("2", "2")
+
+
 def test_a_user_in_another_time_zone_gets_the_today_count_of_their_own_day(bench_app, statements):
     user = make_user(timezone="America/New_York")
     with_unread_and_due(user)

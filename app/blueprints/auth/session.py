@@ -18,7 +18,8 @@ def load_user(cookie_id):
     if not _shows_the_shell():
         user = db.session.get(User, int(user_id))
         return user if user is not None and user.active and user.session_token == token else None
-    found = user_with_counts(db.session, int(user_id), current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    found = user_with_counts(db.session, int(user_id), current_app.config["BABEL_DEFAULT_TIMEZONE"],
+                             with_today=request.endpoint != "main.today")  # Today counts it with its agenda
     user, unread, today = found or (None, 0, None)
     if user is None or not user.active or user.session_token != token:
         return None

@@ -7,7 +7,7 @@ parameters, as the agenda's are.
 from datetime import datetime, time, timedelta
 from functools import cache
 
-from sqlalchemy import bindparam, case, func, or_, select
+from sqlalchemy import bindparam, case, func, null, or_, select
 
 from app.models import Activity, Notification, User
 from app.models.base import utcnow
@@ -19,7 +19,7 @@ P = bindparam
 
 
 @cache
-def _statement():
+def _statement(with_today):
     unread = (select(func.count(Notification.id))
               .where(Notification.user_id == User.id, Notification.read_at.is_(None)).scalar_subquery())
     # The Today tab's count is action_count(): overdue and today's open activities, today being the user's day.
@@ -28,14 +28,15 @@ def _statement():
            .where(Activity.owner_id == User.id, Activity.done_at.is_(None), Activity.due_at.is_not(None),
                   Activity.due_at >= P("lo"), Activity.due_at < P("hi")).scalar_subquery())
     in_zone = or_(User.timezone.is_(None), User.timezone == P("zone"))
-    return select(User, unread.label("unread"), case((in_zone, due), else_=None).label("today")).where(
-        User.id == P("user_id"))
+    today = case((in_zone, due), else_=None) if with_today else null()
+    return select(User, unread.label("unread"), today.label("today")).where(User.id == P("user_id"))
 
 
-def user_with_counts(session, user_id, zone_name, now=None):
-    """(user, unread notifications, today's action count or None when the user's zone is not zone_name), or None."""
+def user_with_counts(session, user_id, zone_name, now=None, with_today=True):
+    """(user, unread notifications, today's action count or None when the user's zone is not zone_name, or when
+    not with_today: Today's own page counts it with its agenda), or None."""
     zone = zone_named(zone_name)
     now = now or utcnow()
     _start, end = local_day_bounds(now.astimezone(zone).date(), zone)
-    row = session.execute(_statement(), {"user_id": user_id, "zone": zone_name, "lo": EPOCH, "hi": end}).first()
+    row = session.execute(_statement(with_today), {"user_id": user_id, "zone": zone_name, "lo": EPOCH, "hi": end}).first()
     return tuple(row) if row is not None else None
