@@ -42,9 +42,10 @@ def create_app(test_config=None):
 
     app.after_request(set_security_headers)
     app.jinja_env.globals["static_url"] = static_url
-    from app import static_files
+    from app import shell, static_files
 
     static_files.init_app(app)
+    shell.init_app(app)
     app.context_processor(_template_context)
 
     from app import cli

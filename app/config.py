@@ -74,6 +74,9 @@ def defaults(instance_path):
             "application/json", "image/svg+xml", "text/calendar", "text/csv",
         ],
         COMPRESS_ALGORITHM=["br", "gzip"],
+        # Pages are compressed per request: Brotli's quality 3 takes 0.15 ms on Today's 58 KB where quality 4
+        # (Flask-Compress's default) took 0.9–1.3 ms, for 6 % more bytes. Static files are compressed once, at 11.
+        COMPRESS_BR_LEVEL=3,
         COMPRESS_MIN_SIZE=500,
         BABEL_DEFAULT_LOCALE=os.environ.get("BABEL_DEFAULT_LOCALE", "vi"),
         BABEL_DEFAULT_TIMEZONE=os.environ.get("TIMEZONE", "Asia/Ho_Chi_Minh"),

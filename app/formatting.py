@@ -3,7 +3,7 @@ from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import current_app, g, has_app_context, has_request_context, url_for
+from flask import current_app, g, has_app_context, has_request_context, request, url_for
 from flask_babel import force_locale, get_locale, get_timezone, get_translations
 from flask_babel import format_date as babel_format_date
 
@@ -133,6 +133,18 @@ def url_pattern(endpoint, slot, **values):
     return cache[key]
 
 
+_fixed_urls = {}
+
+
+def fixed_url(endpoint):
+    """url_for(endpoint) of a route without arguments, built once per script root: the shell links the same ten."""
+    key = (endpoint, has_request_context() and request.script_root)
+    url = _fixed_urls.get(key)
+    if url is None:
+        url = _fixed_urls[key] = url_for(endpoint)
+    return url
+
+
 def cached_gettext(text):
     """gettext for strings a template repeats per row: translated once per request."""
     cache = g.setdefault("_gettext_cache", {}) if has_request_context() else {}
@@ -166,7 +178,7 @@ def init_app(app):
         weekday=format_weekday,
     )
     app.jinja_env.globals.update(local_today=local_today, isinstance=isinstance, date_type=date, url_pattern=url_pattern,
-                                 gettext_once=cached_gettext, label_once=label_once)
+                                 fixed_url=fixed_url, gettext_once=cached_gettext, label_once=label_once)
 
 
 @contextmanager

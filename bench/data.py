@@ -39,7 +39,7 @@ def database_for(params, base_url=None):
     tag = _fingerprint(params)
     if base_url:
         url = make_url(base_url)
-        name = f"fieldcrm_bench_{tag}"
+        name = f"{_prefix(base_url)}{tag}"
         admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
             exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
@@ -72,6 +72,13 @@ def database_for(params, base_url=None):
     return target, seconds
 
 
+def _prefix(base_url):
+    """fieldcrm_bench_…, or <database>_… when BENCH_DATABASE_URL names a database of its own (two runs sharing one
+    server never share a bench database)."""
+    database = make_url(base_url).database
+    return "fieldcrm_bench_" if database in (None, "", "postgres") else f"{database}_"
+
+
 def clean(base_url=None):
     """Remove every cached bench database (SQLite files, and fieldcrm_bench_* on base_url)."""
     import shutil
@@ -80,7 +87,8 @@ def clean(base_url=None):
     if base_url:
         admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            names = conn.execute(text("SELECT datname FROM pg_database WHERE datname LIKE 'fieldcrm_bench_%'")).scalars().all()
+            names = conn.execute(text("SELECT datname FROM pg_database WHERE datname LIKE :p"),
+                                 {"p": _prefix(base_url) + "%"}).scalars().all()
             for name in names:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()

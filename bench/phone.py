@@ -10,7 +10,8 @@ PHONE = dict(viewport={"width": 390, "height": 844}, device_scale_factor=3, is_m
                         "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1")
 SLOW_4G = dict(offline=False, latency=150, downloadThroughput=1_600_000 / 8, uploadThroughput=750_000 / 8)
 CPU_SLOWDOWN = 4
-BUDGET = {"kb": 50, "requests": 5, "slow_load_ms": 1200}
+# Issue 18: ≤ 42 KB (room for the offline worker), ≤ 5 requests, ≤ 1.0 s on slow 4G with a 4× slower CPU.
+BUDGET = {"kb": 42, "requests": 5, "slow_load_ms": 1000}
 PAGE_KB = {"Public quote (customer)": 40}  # the customer's quote page has its own, smaller budget (issue #6)
 
 

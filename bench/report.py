@@ -2,19 +2,42 @@
 import json
 
 from bench.data import ROOT
+from bench.phone import BUDGET as PHONE_BUDGET
 
 RESULTS = ROOT / "bench" / "results"
 
 
 def _server_table(section):
-    lines = ["| scenario | who | p50 ms | p95 ms | × floor p50 | × floor p95 | bytes | gzip/br bytes |",
-             "|---|---|---:|---:|---:|---:|---:|---:|"]
+    lines = ["| scenario | who | p50 ms | p95 ms | × floor p50 | × floor p95 | round trip p50 / p95 ms | × bare p50 | "
+             "× bare p95 | bytes | gzip/br bytes |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in section["full"]["scenarios"]:
         if r["missing"]:
-            lines.append(f"| {r['name']} | {r['who']} | — | — | — | — | — | not built yet (issue {r['missing']}) |")
+            lines.append(f"| {r['name']} | {r['who']} | — | — | — | — | — | — | — | — | not built yet (issue {r['missing']}) |")
         else:
             lines.append(f"| {r['name']} | {r['who']} | {r['server_ms_p50']} | {r['server_ms_p95']} | {r['ratio_p50']} | "
-                         f"{r['ratio_p95']} | {r['bytes']} | {r['wire_bytes']} |")
+                         f"{r['ratio_p95']} | {r.get('client_ms_p50')} / {r.get('client_ms_p95')} | "
+                         f"{r.get('bare_ratio_p50')} | {r.get('bare_ratio_p95')} | {r['bytes']} | {r['wire_bytes']} |")
+    return lines
+
+
+def _throughput_and_budgets(section):
+    lines = []
+    rates = section["full"].get("throughput") or {}
+    if rates:
+        tool = next(iter(rates.values()))["tool"]
+        lines += [f"Throughput ({tool}; gunicorn 2 workers × 4 threads), each just after the bare page's:", "",
+                  "| page | req/s | bare page req/s | share |", "|---|---:|---:|---:|"]
+        lines += [f"| {name} | {r['requests_per_s']} | {r['bare_requests_per_s']} | {r['share_of_bare'] * 100:.1f} % |"
+                  for name, r in rates.items()] + [""]
+    checks = section["full"].get("budgets") or []
+    if checks:
+        lines += ["Budgets of issue 18 (× the bare page's round trip, p50 / p95):", "", "| budget | scenario | figure | |",
+                  "|---|---|---:|---|"]
+        for c in checks:
+            figure = f"{c['p50'] * 100:.1f} %" if c["p95"] is None else f"{c['p50']} / {c['p95']}"
+            lines.append(f"| {c['budget']} | {c['scenario']} | {figure} | {'ok' if c['ok'] else '**over**'} |")
+        lines.append("")
     return lines
 
 
@@ -38,6 +61,7 @@ def main():
     out = [f"Measured {machine['date'][:10]} on {machine['cpus']} cores, Python {machine['python']}, {machine['platform']}.", ""]
     for name, section in report["databases"].items():
         out += [f"**{name}, full scale** ({section['full']['params']}):", ""] + _server_table(section) + [""]
+        out += _throughput_and_budgets(section)
         passes = section.get("rule_pass_seconds_full")
         if passes:
             out += [f"Automation rule pass over the whole {name} database (`flask rules run`, process start included): "
@@ -49,8 +73,9 @@ def main():
     out += ["**Scaling** (p95 at full scale ÷ p95 at 1/10 scale; goal ≤ 1.3, growth under 1 ms is noise):", ""]
     out += _scaling_table(report["databases"]) + [""]
     if report.get("phone"):
-        out += ["**Phone first load** (Chromium 390×844, empty cache; budget ≤ 50 KB, ≤ 5 requests, "
-                "load ≤ 1200 ms on slow 4G with 4× CPU slowdown):", "",
+        out += [f"**Phone first load** (Chromium 390×844, empty cache; budget ≤ {PHONE_BUDGET['kb']} KB, "
+                f"≤ {PHONE_BUDGET['requests']} requests, load ≤ {PHONE_BUDGET['slow_load_ms']} ms on slow 4G with 4× CPU "
+                "slowdown):", "",
                 "| page | requests | KB over the wire | DCL ms | load ms | slow 4G DCL ms | slow 4G load ms | budget |",
                 "|---|---:|---:|---:|---:|---:|---:|---|"]
         for r in report["phone"]:

@@ -23,16 +23,16 @@ def free_port():
 class Gunicorn:
     """FieldCRM in bench mode under gunicorn with `make run`'s settings (2 workers × 4 threads), on 127.0.0.1 only."""
 
-    def __init__(self, database_url, workers=2, threads=4):
+    def __init__(self, database_url, workers=2, threads=4, app="wsgi:app", env=None, root=ROOT):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "DATABASE_URL": database_url, "FIELDCRM_BENCH": "1", "SESSION_COOKIE_SECURE": "0",
-               "LOGIN_RATE_LIMIT": "10000 per minute"}
+               "LOGIN_RATE_LIMIT": "10000 per minute", **(env or {})}
         gunicorn = str(Path(sys.executable).with_name("gunicorn"))
         self.process = subprocess.Popen(
             [gunicorn, "--workers", str(workers), "--threads", str(threads), "--bind", f"127.0.0.1:{self.port}",
-             "--log-level", "warning", "wsgi:app"],
-            cwd=ROOT, env=env, start_new_session=True,
+             "--log-level", "warning", app],
+            cwd=root, env=env, start_new_session=True,
         )
         self._wait_ready()
 
@@ -57,6 +57,14 @@ class Gunicorn:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def bare_server(sqlite_url, email):
+    """The bare Flask + Jinja yardstick (bench/bare.py) under gunicorn with the same settings as FieldCRM."""
+    from sqlalchemy.engine import make_url
+
+    return Gunicorn(sqlite_url, app="bench.bare:app",
+                    env={"BARE_SQLITE_PATH": make_url(sqlite_url).database, "BARE_OWNER_EMAIL": email})
 
 
 def signed_in_session(base_url, email, password):

@@ -97,3 +97,22 @@ def test_the_harness_builds_cached_data_and_measures_every_scenario_under_gunico
     move = next(r for r in measured if r.name.startswith("Move"))
     assert move.bytes <= 4096  # the issue's budget for a move's response
     json.dumps([r.as_dict() for r in results])
+
+
+def test_the_bare_yardstick_and_the_throughput_run_under_gunicorn(tmp_path, monkeypatch):
+    """The bare Flask + Jinja page is measured in the same run, every page gets its multiple, and throughput a share."""
+    import bench.data
+    from bench.run import run_scenarios
+    from bench.scenarios import BARE, budget_checks
+
+    monkeypatch.setattr(bench.data, "CACHE", tmp_path / "cache")
+    url, _built = bench.data.database_for(TINY)
+    results = run_scenarios(url, requests_count=2, warmups=1, throughput_seconds=1)
+    bare = next(r for r in results if r.name == BARE)
+    assert bare.count == 2 and bare.errors == 0 and bare.bare_ratio_p50 == 1.0 and bare.bytes > 500
+    assert all(r.bare_ratio_p50 for r in results if not r.missing)
+    pipeline = results.throughput["Pipeline (rep)"]
+    assert pipeline["errors"] == 0 and pipeline["requests"] > 0 and 0 < pipeline["share_of_bare"]
+    checks = budget_checks(results, results.throughput)
+    assert {c["budget"] for c in checks} >= {"floor ≤ 2× bare", "page ≤ 5× bare", "htmx action ≤ 3× bare",
+                                            "throughput ≥ 25 % of bare"}

@@ -9,8 +9,8 @@
     }
   });
 
-  // Pipeline: drag a card to another column (long press on phones). The tap menu on every
-  // card does the same without dragging; both send the same htmx POST.
+  // Pipeline: drag a card to another column on a wide screen. The tap menu on every card does the same
+  // without dragging; both send the same htmx POST.
   function openLostForm(card) {
     var menu = card.querySelector(".move-menu");
     if (!menu) return;
@@ -90,8 +90,13 @@
     });
   });
 
-  window.addEventListener("load", function () { initBoard(document); });
-  document.addEventListener("htmx:load", function (event) { initBoard(event.detail.elt.ownerDocument || document); });
+  // Dragging is for a board that shows its columns side by side (app.css: from 900 px); below that one column
+  // fills the screen and the tap menu moves a card, so a phone never downloads the drag library.
+  var sideBySide = window.matchMedia("(min-width: 900px)");
+  function initWhereUsed(root) { if (sideBySide.matches) initBoard(root); }
+  window.addEventListener("load", function () { initWhereUsed(document); });
+  document.addEventListener("htmx:load", function (event) { initWhereUsed(event.detail.elt.ownerDocument || document); });
+  sideBySide.addEventListener("change", function () { initWhereUsed(document); });
 })();
 
 // =================================================================================================
