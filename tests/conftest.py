@@ -159,6 +159,11 @@ def runner(app):
     return app.test_cli_runner()
 
 
+def without_csrf_tokens(html):
+    """A page with its CSRF tokens blanked: two renders a second apart differ only there (the token is time-stamped)."""
+    return CSRF_RE.sub("csrf-token", html)
+
+
 def csrf_token_from(html):
     """The CSRF token embedded in a page (hidden input or the htmx headers)."""
     match = CSRF_RE.search(html)
