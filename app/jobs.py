@@ -7,10 +7,12 @@ in immediate mode, else one of an app that module creates on first use.
 """
 from huey import crontab
 
+from app.models import CustomerImport, ProductImport
 from app.models.users import hash_token
 from app.queue import app_context, huey, init_app, job  # noqa: F401  (huey and init_app: the worker's and create_app's entry points)
 from app.services.agenda.digest import send_due_digests
 from app.services.automation.registry import run_all_rules
+from app.services.common.import_jobs import remove_abandoned_uploads
 from app.services.customers.imports import process_import as process_customer_import
 from app.services.products.imports import process_import as process_product_import
 from app.services.automation.reminder_delivery import deliver_quote_reminder
@@ -72,6 +74,13 @@ def send_morning_digests():
     with app_context():
         with DIGEST_LOCK:
             send_due_digests()
+
+
+@huey.periodic_task(crontab(minute="7"))
+def remove_abandoned_import_files():
+    """Every hour: uploaded import files left for a day without being imported are deleted (personal data)."""
+    with app_context():
+        remove_abandoned_uploads([CustomerImport, ProductImport])
 
 
 # --- imports: heavy, run in committed batches so that no user ever waits for the database's write lock

@@ -3,11 +3,13 @@ page polls until the report, the cell-size limit names its line, control charact
 import io
 import threading
 import time
+from datetime import timedelta
 
 from sqlalchemy import event, func, select, update
 
 from app.extensions import db
 from app.models import Activity, Customer, CustomerImport
+from app.models.base import utcnow
 from app.services.customers import imports as customer_import
 from tests.factories import make_customer, make_user
 
@@ -176,3 +178,37 @@ def test_nul_cr_lf_and_tabs_are_cleaned_from_one_line_cells(client, auth):
     customer = db.session.scalar(select(Customer))
     assert (customer.name, customer.email, customer.address) == ("Công ty An Phát", "an@example.vn", "12 Lê Lợi")
     assert customer.notes == "dòng 1\ndòng 2"
+
+
+def test_files_of_imports_nobody_went_on_with_are_removed_after_a_day(app, client, auth):
+    import os
+
+    from app.jobs import remove_abandoned_import_files
+    from app.services.common import import_jobs
+
+    rep = make_user(locale="en")
+    auth.login(rep.email)
+    assert _upload(auth, b"Ten,SDT\nKhach 1,0903 000 001\n").status_code == 303
+    left = _latest_import()
+    left_path = os.path.join(import_jobs.upload_folder(), left.stored_name)
+    assert _upload(auth, b"Ten,SDT\nKhach 2,0903 000 002\n").status_code == 303
+    fresh_upload = _latest_import()
+    db.session.execute(update(CustomerImport).where(CustomerImport.id == left.id)
+                       .values(created_at=utcnow() - timedelta(days=1, minutes=1)))
+    db.session.commit()
+    orphan = os.path.join(import_jobs.upload_folder(), "customers-orphan.csv")  # the record was never written
+    with open(orphan, "wb") as handle:
+        handle.write(b"Ten\nKhach\n")
+    old = time.time() - 2 * 86400
+    os.utime(orphan, (old, old))
+
+    remove_abandoned_import_files.call_local()
+
+    assert not os.path.exists(left_path) and not os.path.exists(orphan)
+    db.session.expire_all()
+    assert db.session.get(CustomerImport, left.id).stored_name is None
+    kept = db.session.get(CustomerImport, fresh_upload.id)
+    assert os.path.exists(os.path.join(import_jobs.upload_folder(), kept.stored_name))  # less than a day old: kept
+    # The abandoned import's page sends the user to upload it again, saying why.
+    page = client.get(f"/customers/import/{left.id}", follow_redirects=True)
+    assert page.status_code == 200 and "The uploaded file is no longer there. Upload it again." in page.get_data(as_text=True)

@@ -151,3 +151,27 @@ def test_a_sku_saved_by_someone_else_during_the_import_is_updated_or_reported(cl
     assert "Someone saved a product with this SKU during the import" in html
     assert '<tr class="import-row-error"><td>4</td>' in html
     assert (_latest().status, _latest().imported_count, _latest().error_count) == ("imported", 2, 1)
+
+
+def test_an_upload_left_for_a_day_loses_its_file_and_its_page_asks_for_it_again(client, auth):
+    import os
+    from datetime import timedelta
+
+    from app.jobs import remove_abandoned_import_files
+    from app.models.base import utcnow
+    from app.services.common import import_jobs
+
+    admin = make_user(role="admin", locale="en")
+    found = _stored(admin, (HEADER + _rows(2)).encode())
+    path = os.path.join(import_jobs.upload_folder(), found.stored_name)
+    assert os.path.exists(path)
+    remove_abandoned_import_files.call_local()
+    assert os.path.exists(path)  # less than a day old: kept
+    db.session.execute(update(ProductImport).where(ProductImport.id == found.id)
+                       .values(created_at=utcnow() - timedelta(hours=25)))
+    db.session.commit()
+    remove_abandoned_import_files.call_local()
+    assert not os.path.exists(path) and _latest().stored_name is None
+    auth.login(admin.email)
+    page = client.get(f"/admin/products/import/{found.id}", follow_redirects=True)
+    assert page.status_code == 200 and "The uploaded file is no longer there. Upload it again." in page.get_data(as_text=True)

@@ -162,6 +162,9 @@ def import_mapping(import_id):
     found = _my_import_or_404(import_id)
     if found.status != "uploaded" or found.finished_at is not None:
         return redirect(url_for(".import_result", import_id=import_id), code=303)
+    if imports.stored_bytes(found) is None:  # left unmapped for a day (removed by the hourly job), or lost
+        flash(_("The uploaded file is no longer there. Upload it again."), "error")
+        return redirect(url_for(".import_upload"), code=303)
     chosen_reading = found.encoding if found.encoding_question and not found.needs_encoding_choice else None
     form = MappingForm(data={"columns": found.mapping["columns"], "on_duplicate": found.mapping["on_duplicate"],
                              "reading": chosen_reading})

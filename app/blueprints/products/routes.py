@@ -122,6 +122,9 @@ def import_reading(import_id):
     found = import_jobs.mine_or_404(ProductImport, import_id, current_user)
     if found.status != "uploaded":
         return redirect(url_for(".import_result", import_id=import_id), code=303)
+    if import_jobs.stored_bytes(found) is None:  # left for a day (removed by the hourly job), or lost
+        flash(_("The uploaded file is no longer there. Upload it again."), "error")
+        return redirect(url_for(".import_csv"), code=303)
     form = ReadingForm(data={"reading": None if found.needs_encoding_choice else found.encoding})
     report = None
     if form.validate_on_submit():

@@ -67,6 +67,36 @@ def remove_stored_file(found):
         found.content = None
 
 
+ABANDONED_AFTER = timedelta(days=1)
+
+
+def remove_abandoned_uploads(models, older_than=ABANDONED_AFTER):
+    """Delete uploaded files nobody went on with: of imports still "uploaded" (never mapped or never run) after
+    older_than, and files in the folder that no import names (an upload interrupted between the file and its
+    record). Such an import's page then asks for the file again. Returns the number of files removed."""
+    cutoff = utcnow() - older_than
+    removed = 0
+    for model in models:
+        stale = db.session.scalars(select(model).where(model.status == "uploaded", model.stored_name.is_not(None),
+                                                       model.created_at < cutoff))
+        for found in stale:
+            path = _stored_path(found)
+            if path and os.path.exists(path):
+                os.remove(path)
+                removed += 1
+            found.stored_name = None
+    db.session.commit()
+    folder = upload_folder()
+    named = {name for model in models for name in db.session.scalars(select(model.stored_name)
+                                                                    .where(model.stored_name.is_not(None)))}
+    for entry in os.scandir(folder):
+        if entry.is_file() and entry.name not in named and entry.name.endswith(".csv") \
+                and entry.stat().st_mtime < cutoff.timestamp():
+            os.remove(entry.path)
+            removed += 1
+    return removed
+
+
 def safe_filename(filename):
     """The last part of an uploaded file's name, as the import list shows it."""
     return (filename or "import.csv").replace("\\", "/").split("/")[-1][:255]
