@@ -183,6 +183,10 @@ def test_drag_a_card_to_the_next_column(desktop_page, live_server, rep, board):
     page.goto("/pipeline")
     expect_head(page, "new", 2, 15_000_000)
     mark_document(page)
+    # The drag library loads after the page (only at widths where columns stand side by side): wait for it
+    # as a user's first drag would, instead of dragging in the few milliseconds before it is there.
+    for key in ("new", "consulting"):
+        expect(column_cards(page, key)).to_have_attribute("data-sortable", "on")
 
     # Grab the card by its meta line: the card's link, menu and buttons are its tap targets.
     drag(page, card(page, big).locator(".card-meta"), column_cards(page, "consulting"))
