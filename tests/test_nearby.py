@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.models import Customer
 from app.models.base import utcnow
-from app.services.customers.records import directions_url
+from app.services.customers.contacts import directions_url
 from app.services.agenda.nearby import PAGE_SIZE, bounding_box, distance_sql, due_by_address, nearby_due
 from app.services.activities.visits import EARTH_RADIUS_M, haversine_m
 from tests.factories import make_customer, make_team, make_user

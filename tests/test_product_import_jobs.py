@@ -130,7 +130,7 @@ def test_a_sku_saved_by_someone_else_during_the_import_is_updated_or_reported(cl
     admin = make_user(role="admin", locale="en")
     auth.login(admin.email)
     make_product(sku="SP-00001", name="Đã có", price_vnd=5)
-    real_lookup = product_imports._existing_by_sku
+    real_lookup = product_imports.existing_by_sku
     calls = []
 
     def lookup_that_misses_it_once(skus):
@@ -138,14 +138,14 @@ def test_a_sku_saved_by_someone_else_during_the_import_is_updated_or_reported(cl
         found = real_lookup(skus)
         return {} if len(calls) == 1 else found
 
-    monkeypatch.setattr(product_imports, "_existing_by_sku", lookup_that_misses_it_once)
+    monkeypatch.setattr(product_imports, "existing_by_sku", lookup_that_misses_it_once)
     response = _upload(auth, (HEADER + _rows(3)).encode(), follow_redirects=True)
     assert response.status_code == 200
     found = _latest()
     assert (found.status, found.imported_count, found.updated_count) == ("imported", 2, 1)
     assert db.session.scalar(select(Product.name).where(Product.sku == "SP-00001")) == "Sản phẩm 1"
     # When the SKU still conflicts row by row, that row is reported and the others are imported.
-    monkeypatch.setattr(product_imports, "_existing_by_sku", lambda skus: {})
+    monkeypatch.setattr(product_imports, "existing_by_sku", lambda skus: {})
     html = _upload(auth, (HEADER + _rows(2, start=10) + "SP-00001;Lại;cái;9;10\r\n").encode(),
                    follow_redirects=True).get_data(as_text=True)
     assert "Someone saved a product with this SKU during the import" in html

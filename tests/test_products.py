@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models import AuditEvent, Product
-from app.services.products.imports import parse_price, parse_vat
+from app.services.products.import_rows import parse_price, parse_vat
 from tests.factories import make_product, make_user
 
 VALID = {"sku": "MLN-01", "name": "Máy lọc nước RO", "unit": "cái", "price_vnd": "12.345.000", "vat_rate": "10",

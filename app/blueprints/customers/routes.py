@@ -12,10 +12,10 @@ from app.formatting import local_today
 from app.htmx import push_url, render_page_or_block, wants_fragment
 from app.models import Customer
 from app.services.common.settings import contact_due_days
+from app.services.customers.contacts import delete_contact, directions_url, save_contact, visible_contact_or_404, zalo_url
 from app.services.customers.records import (KIND_LABELS, SOURCE_LABELS, CustomerFilter, StaleCustomer, TaxCodeTaken,
-                                    create_customer, customer_card, delete_contact, directions_url, export_csv,
-                                    filter_choices, list_customers, parse_timeline_cursor, possible_duplicates,
-                                    save_contact, timeline, update_customer, visible_contact_or_404, zalo_url)
+                                    create_customer, customer_card, export_csv, filter_choices, list_customers,
+                                    parse_timeline_cursor, possible_duplicates, timeline, update_customer)
 from app.services.quotes.editing import last_quote_to_repeat, quotes_for
 from app.services.common.scope import get_visible_or_404, users_visible_to
 

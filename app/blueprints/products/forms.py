@@ -6,7 +6,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from app.forms import BaseForm, MoneyField, strip
 from app.services.common.csv_files import reading_choices
-from app.services.products.imports import MAX_PRICE
+from app.services.products.import_rows import MAX_PRICE
 from app.services.products.catalogue import by_sku
 
 REQUIRED = _l("Required field")

@@ -12,7 +12,7 @@ from sqlalchemy import and_, func, or_, select
 from app.extensions import db
 from app.models import Customer, User
 from app.models.base import utcnow
-from app.services.customers.records import directions_url
+from app.services.customers.contacts import directions_url
 from app.services.common.scope import visible_owner_condition
 from app.services.common.settings import contact_due_days
 from app.services.activities.visits import EARTH_RADIUS_M
